@@ -1,0 +1,70 @@
+// A JSON file that survives crashes: every save is temp file + fsync + rename (write-file-atomic),
+// mode 0600, and read-modify-write cycles hold a cross-process lock so the CLI and the daemon
+// never lose each other's updates.
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import lockfile from 'proper-lockfile';
+
+export class StateFileError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StateFileError';
+  }
+}
+
+export class DurableFile<T> {
+  constructor(
+    readonly path: string,
+    private readonly defaults: () => T,
+    /** Checks and normalises what was read; throws on content it cannot accept. */
+    private readonly validate: (raw: unknown) => T = (raw) => raw as T,
+  ) {}
+
+  /** The stored value, or the defaults when the file does not exist yet. */
+  async load(): Promise<T> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.defaults();
+      throw new StateFileError(this.path, `cannot read ${this.path}: ${(err as Error).message}`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new StateFileError(this.path, `${this.path} is not valid JSON`);
+    }
+    try {
+      return this.validate(raw);
+    } catch (err) {
+      throw new StateFileError(this.path, `${this.path}: ${(err as Error).message}`);
+    }
+  }
+
+  async save(value: T): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(this.path, JSON.stringify(value, null, 1) + '\n', { mode: 0o600, fsync: true });
+  }
+
+  /** Locked read-modify-write; returns the value written. */
+  async update(change: (current: T) => T | Promise<T>): Promise<T> {
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    const release = await lockfile.lock(dirname(this.path), {
+      lockfilePath: this.path + '.lock',
+      retries: { retries: 50, minTimeout: 10, maxTimeout: 100 },
+      stale: 10_000,
+    });
+    try {
+      const next = await change(await this.load());
+      await this.save(next);
+      return next;
+    } finally {
+      await release();
+    }
+  }
+}
