@@ -7,6 +7,8 @@ export interface HttpReply {
   body: string;
   /** Seconds from a Retry-After header (503/429), when present and valid. */
   retryAfterSeconds?: number;
+  /** Local IP address of the connection the reply came on (for ConnectionRequestURL). */
+  localAddress?: string;
 }
 
 export type TransportErrorKind =

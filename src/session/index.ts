@@ -1,0 +1,7 @@
+// Public face of the session engine.
+export * from './machine.js';
+export * from './runner.js';
+export * from './events.js';
+export { EventStore } from './event-store.js';
+export * from './retry.js';
+export * from './periodic.js';
