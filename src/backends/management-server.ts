@@ -4,6 +4,7 @@
 import type { ModelBuilder, ParamSpec, ReadContext, Value } from '../datamodel/registry.js';
 import {
   fromParameterValue,
+  loadSettings,
   settingParameters,
   updateSettings,
   type SettingKey,
@@ -52,9 +53,9 @@ export function registerManagementServer(model: ModelBuilder, deps: ManagementSe
 
 function settingParam(key: SettingKey, hidden: boolean, writable: boolean, deps: ManagementServerDeps): ParamSpec<unknown> {
   const spec: ParamSpec<unknown> = {
-    get: () => {
+    get: async (_row: unknown, ctx: ReadContext) => {
       if (hidden) return '';
-      const v = deps.settings()[key] as Value;
+      const v = (await currentSettings(deps, ctx))[key] as Value;
       if (key === 'periodic-inform-time' && v === '') return UNKNOWN_TIME;
       return v;
     },
@@ -81,6 +82,15 @@ function settingParam(key: SettingKey, hidden: boolean, writable: boolean, deps:
     });
   };
   return spec;
+}
+
+/**
+ * settings.json as of this request. The file is the one truth: `tr069-client set` rewrites it while
+ * the daemon runs, and the daemon's in-memory copy only catches up when its file watcher fires, so
+ * an ACS read right after a CLI change would otherwise see the old value. Read once per request.
+ */
+function currentSettings(deps: ManagementServerDeps, ctx: ReadContext): Promise<SettingsValues> {
+  return ctx.cache('management-server:settings', () => loadSettings(deps.dataDir).catch(() => deps.settings()));
 }
 
 function textOf(v: Value): string {

@@ -124,21 +124,21 @@ const stringArray = (name: string, list: readonly string[]): string => {
 };
 
 function parameterValueList(w: Out, list: readonly ParameterValue[]): void {
-  // The hot path of large GetParameterValuesResponse / Inform / SPV messages: one part per item.
-  w.push('<ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[' + list.length + ']">');
+  // The hot path of large GetParameterValuesResponse / Inform / SPV messages. Measured fastest:
+  // one rope for the whole list (flattened once, by the final join); consecutive items usually share
+  // their type label, so the markup around it is built once per run.
+  let s = '<ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[' + list.length + ']">';
   let lastType: string | undefined;
-  let lastTypeEscaped = 'xsd:string';
+  let mid = '</Name><Value xsi:type="xsd:string">';
   for (let i = 0; i < list.length; i++) {
     const p = list[i];
     if (p.type !== lastType) {
       lastType = p.type;
-      lastTypeEscaped = p.type === undefined ? 'xsd:string' : escapeAttr(p.type);
+      mid = '</Name><Value xsi:type="' + (p.type === undefined ? 'xsd:string' : escapeAttr(p.type)) + '">';
     }
-    w.push(
-      `<ParameterValueStruct><Name>${escapeXml(p.name)}</Name><Value xsi:type="${lastTypeEscaped}">${escapeXml(p.value)}</Value></ParameterValueStruct>`,
-    );
+    s += '<ParameterValueStruct><Name>' + escapeXml(p.name) + mid + escapeXml(p.value) + '</Value></ParameterValueStruct>';
   }
-  w.push('</ParameterList>');
+  w.push(s + '</ParameterList>');
 }
 
 const faultStruct = (f: FaultStruct): string =>

@@ -21,7 +21,7 @@ import {
   onSessionFailed,
   onTransferCompleteAcknowledged,
 } from '../session/events.js';
-import { retryDelaySeconds } from '../session/retry.js';
+import { honourRetryAfter, retryDelaySeconds } from '../session/retry.js';
 import { deviceOffsetSec, nextPeriodicInform } from '../session/periodic.js';
 import { agentStateFile, type AgentState } from './agent-state.js';
 import { createLogger, redactSoap, type Logger } from './logger.js';
@@ -336,9 +336,10 @@ export class Agent implements AgentHooks {
     this.retryCount++;
     await this.saveState((st) => ({ ...st, events: onSessionFailed(st.events) }));
     await this.writeStatus(outcome.error ?? 'session failed');
-    const wait = Math.max(
+    // Never sooner than the ACS's Retry-After, which is capped (a day) so it cannot park us for ever.
+    const wait = honourRetryAfter(
       retryDelaySeconds(this.retryCount, s['retry-minimum-wait'], s['retry-interval-multiplier']),
-      outcome.retryAfterSeconds ?? 0,
+      outcome.retryAfterSeconds,
     );
     this.log.warn(
       { session: outcome.sessionId, url, events: eventCodes, rpcs, durationMs, outcome: 'failed', error: outcome.error, retryCount: this.retryCount, retryInSeconds: Math.round(wait) },
@@ -353,7 +354,7 @@ export class Agent implements AgentHooks {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.trigger();
-    }, seconds * 1000);
+    }, Math.min(seconds * 1000, MAX_TIMER_MS)); // a longer delay would overflow to 1 ms: a tight retry loop
     this.retryTimer.unref?.();
   }
 

@@ -5,6 +5,7 @@ import type { DeviceId, ParameterValue } from '../cwmp/types.js';
 import { createModel, ModelFault, type Model } from '../datamodel/index.js';
 import { registerLinuxBackend, readIdentity, type LinuxDeps } from '../backends/linux/index.js';
 import { registerManagementServer } from '../backends/management-server.js';
+import { DEFAULT_EXTENSIONS_FILE, loadExtensions, registerExtensions, type ExtensionsFile } from '../backends/extensions.js';
 import { dataPaths } from '../store/paths.js';
 import { loadSettings, type SettingsValues } from '../settings/settings.js';
 import type { DispatchContext } from '../rpc/dispatch.js';
@@ -43,9 +44,25 @@ function linuxDeps(settings: () => SettingsValues): LinuxDeps {
   };
 }
 
-function newModel(opts: BuildOptions, settings: () => SettingsValues): Model {
+/** Operator extensions (vendor parameters backed by shell commands); none when the file is absent. */
+async function extensions(log?: Logger): Promise<ExtensionsFile | undefined> {
+  const path = process.env.TR069_EXTENSIONS_FILE || DEFAULT_EXTENSIONS_FILE;
+  try {
+    return await loadExtensions(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // The device must stay manageable: run without the extensions, loudly.
+    if (log) log.error({ err: (err as Error).message, path }, 'extensions file refused; running without it');
+    else process.stderr.write(`tr069-client: ${(err as Error).message}\n`);
+    return undefined;
+  }
+}
+
+async function newModel(opts: BuildOptions, settings: () => SettingsValues): Promise<Model> {
   const model = createModel({ statePath: dataPaths(opts.dataDir).model, readOnly: opts.readOnly, log: opts.log });
   registerLinuxBackend(model.builder, linuxDeps(settings));
+  const ext = await extensions(opts.log);
+  if (ext) registerExtensions(model.builder, ext);
   registerManagementServer(model.builder, {
     dataDir: opts.dataDir,
     settings,
@@ -59,7 +76,7 @@ function newModel(opts: BuildOptions, settings: () => SettingsValues): Model {
 
 export async function buildAgentModel(opts: BuildOptions & { agent: Agent }): Promise<AgentModel> {
   const settings = () => opts.agent.settings;
-  let model = newModel(opts, settings);
+  let model = await newModel(opts, settings);
   await model.load();
   let identity = await readIdentity(linuxDeps(settings));
   let pending: ParameterValue[] = [];
@@ -87,7 +104,7 @@ export async function buildAgentModel(opts: BuildOptions & { agent: Agent }): Pr
       await model.markReported(done);
     },
     async reload() {
-      model = newModel(opts, settings);
+      model = await newModel(opts, settings);
       await model.load();
       pending = [];
     },
@@ -105,7 +122,7 @@ export async function buildAgentModel(opts: BuildOptions & { agent: Agent }): Pr
 /** `tr069-client get PATH...`: values as the ACS would read them (secrets empty). */
 export async function runGet(opts: { dataDir: string; paths: string[]; json: boolean }): Promise<number> {
   const values = await loadSettings(opts.dataDir);
-  const model = newModel({ dataDir: opts.dataDir, readOnly: true }, () => values);
+  const model = await newModel({ dataDir: opts.dataDir, readOnly: true }, () => values);
   await model.load();
   try {
     const list = await model.getValues(opts.paths.length > 0 ? opts.paths : ['Device.']);

@@ -10,7 +10,7 @@ import type {
 import { DurableFile } from '../store/durable-file.js';
 import { registerBuiltins } from './builtins.js';
 import { FAULT, ModelFault, type ParameterFault } from './fault.js';
-import { isInstanceSegment, parsePath } from './path.js';
+import { genericOf, isInstanceSegment, parsePath } from './path.js';
 import { Registry, type ModelBuilder, type Value } from './registry.js';
 import { Request, WriteRequest, type RowEntry } from './request.js';
 import { loadSchema, Schema, type SchemaFile } from './schema.js';
@@ -444,11 +444,13 @@ export class Model {
   /** Records values as delivered to the ACS (after the Inform that carried them succeeded). */
   markReported(reported: ReadonlyArray<{ name: string; value: string }>): Promise<void> {
     return this.exclusive(async () => {
-      for (const { name, value } of reported) this.state.reported[name] = value;
-      if (reported.length > 0) {
+      for (const { name, value } of reported) {
+        const node = this.tree().params.get(genericOf(name));
+        if (!node || this.notificationOf(node, name) === 0 || this.state.reported[name] === value) continue;
+        this.state.reported[name] = value;
         this.dirty = true;
-        await this.persistQuietly();
       }
+      await this.persistQuietly();
     });
   }
 

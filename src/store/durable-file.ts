@@ -6,6 +6,9 @@ import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import lockfile from 'proper-lockfile';
 
+/** A lock not refreshed for this long belongs to a dead process (holders refresh it every stale/2). */
+const LOCK_STALE_MS = 5000;
+
 export class StateFileError extends Error {
   constructor(
     readonly path: string,
@@ -54,10 +57,13 @@ export class DurableFile<T> {
   /** Locked read-modify-write; returns the value written. */
   async update(change: (current: T) => T | Promise<T>): Promise<T> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    // A process killed while holding the lock (kill -9, power loss) leaves the lock dir behind; its
+    // mtime stops being refreshed, so after `stale` ms it is taken over. The retries must outlast
+    // `stale`, or a restart right after a crash fails with ELOCKED (test/agent/crash.test.ts).
     const release = await lockfile.lock(dirname(this.path), {
       lockfilePath: this.path + '.lock',
-      retries: { retries: 50, minTimeout: 10, maxTimeout: 100 },
-      stale: 10_000,
+      retries: { retries: 60, minTimeout: 10, maxTimeout: 150 },
+      stale: LOCK_STALE_MS,
     });
     try {
       const next = await change(await this.load());

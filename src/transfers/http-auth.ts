@@ -10,5 +10,9 @@ export function answerChallenge(
   const ch = selectChallenge(parseChallenge(header));
   if (!ch) return null;
   if (ch.scheme === 'basic') return basicAuthorization(a.username, a.password);
-  return digestAuthorization(ch, a);
+  try {
+    return digestAuthorization(ch, a);
+  } catch {
+    return null; // a challenge selectChallenge accepted but cannot be answered after all
+  }
 }

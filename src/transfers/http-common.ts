@@ -118,6 +118,8 @@ export interface ExchangeArgs {
   /** Statuses that are followed as redirects. */
   redirectStatuses: readonly number[];
   userAgent: string;
+  /** Bytes the response body may buffer ahead of its reader (undici's default is 64 KiB). */
+  highWaterMark?: number;
 }
 
 export interface ExchangeResult {
@@ -148,6 +150,7 @@ export async function exchange(a: ExchangeArgs): Promise<ExchangeResult> {
         headers,
         body: a.body,
         signal: a.signal,
+        ...(a.highWaterMark ? { highWaterMark: a.highWaterMark } : {}),
       });
     } catch (err) {
       if (a.signal.aborted) throw abortError(a.signal);

@@ -5,9 +5,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, statfs, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { Transform, Writable, type TransformCallback } from 'node:stream';
 import type { FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import type { Agent, Dispatcher } from 'undici';
 import { FAULT, TransferFault, duration } from './faults.js';
 import {
@@ -102,29 +100,6 @@ export async function checkFreeSpace(dir: string, needed: number): Promise<void>
   }
 }
 
-/** Counts and hashes bytes on their way to disk, stopping at the limit. */
-class Meter extends Transform {
-  bytes = 0;
-  readonly hash = createHash('sha256');
-  constructor(
-    private readonly limit: number,
-    private readonly overLimit: () => TransferFault,
-    private readonly onData: () => void,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.onData();
-    this.bytes += chunk.length;
-    if (this.bytes > this.limit) {
-      done(this.overLimit());
-      return;
-    }
-    this.hash.update(chunk);
-    done(null, chunk);
-  }
-}
-
 /** Writes all of bufs (a short write is continued, as the system call allows). */
 async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
   const total = bufs.reduce((n, b) => n + b.length, 0);
@@ -138,17 +113,51 @@ async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
   }
 }
 
-/** Writes into an open FileHandle (which the caller closes); batches queued chunks into one writev. */
-function fileSink(fh: FileHandle): Writable {
-  return new Writable({
-    highWaterMark: 256 * 1024,
-    write(chunk: Buffer, _enc, done) {
-      writeAll(fh, [chunk]).then(() => done(), done);
-    },
-    writev(chunks, done) {
-      writeAll(fh, chunks.map((c) => c.chunk as Buffer)).then(() => done(), done);
-    },
-  });
+/** Read-ahead of the response body: 1 MiB instead of 64 KiB doubles loopback throughput (bench). */
+const BODY_HIGH_WATER_MARK = 1024 * 1024;
+/** Chunks are gathered into writes of about this size; at most one write is in flight. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * Copies the body to the file, counting and hashing on the way and stopping at `limit`. Memory is
+ * bounded (one batch being written, one being gathered) and reading overlaps writing.
+ */
+async function copyToFile(
+  body: AsyncIterable<Buffer>,
+  fh: FileHandle,
+  limit: number,
+  overLimit: () => TransferFault,
+  onData: () => void,
+): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let writeError: unknown;
+  const flush = async (): Promise<void> => {
+    await writing;
+    if (writeError) throw writeError;
+    const b = batch;
+    batch = [];
+    batchBytes = 0;
+    writing = writeAll(fh, b).catch((err: unknown) => {
+      writeError = err;
+    });
+  };
+  for await (const chunk of body) {
+    onData();
+    bytes += chunk.length;
+    if (bytes > limit) throw overLimit();
+    hash.update(chunk);
+    batch.push(chunk);
+    batchBytes += chunk.length;
+    if (batchBytes >= WRITE_BATCH_BYTES) await flush();
+  }
+  if (batch.length > 0) await flush();
+  await writing;
+  if (writeError) throw writeError;
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 /** Downloads spec.url; throws TransferFault (or TransferAborted when spec.signal fired). */
@@ -184,6 +193,7 @@ export async function downloadToFile(spec: DownloadSpec, opts: HttpTransferOptio
       maxRedirects: opts.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
       redirectStatuses: [301, 302, 303, 307, 308],
       userAgent: opts.userAgent ?? HTTP_DEFAULTS.userAgent,
+      highWaterMark: BODY_HIGH_WATER_MARK,
     }));
     if (res.statusCode < 200 || res.statusCode >= 300) {
       throw new TransferFault(FAULT.cannotAccess, `${host} answered HTTP ${res.statusCode} for the file`);
@@ -202,20 +212,17 @@ export async function downloadToFile(spec: DownloadSpec, opts: HttpTransferOptio
       () => timeout.abort(new TransferFault(FAULT.incomplete, `${host} stopped sending data for ${duration(idleMs)} (idle timeout)`)),
       idleMs,
     );
-    const meter = new Meter(
-      limit,
-      () =>
-        expected !== undefined && expected <= maxBytes
-          ? new TransferFault(FAULT.corrupted, `the file is larger than the expected ${expected} bytes`)
-          : new TransferFault(FAULT.transferFailure, `the file is larger than the limit of ${maxBytes} bytes`),
-      () => idle?.refresh(),
-    );
+    const overLimit = (): TransferFault =>
+      expected !== undefined && expected <= maxBytes
+        ? new TransferFault(FAULT.corrupted, `the file is larger than the expected ${expected} bytes`)
+        : new TransferFault(FAULT.transferFailure, `the file is larger than the limit of ${maxBytes} bytes`);
     // O_EXCL + O_NOFOLLOW: never write through a pre-planted file or symlink.
     const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     created = true;
+    let copied: { bytes: number; sha256: string };
     try {
       try {
-        await pipeline(res.body, meter, fileSink(fh), { signal });
+        copied = await copyToFile(res.body, fh, limit, overLimit, () => idle?.refresh());
       } catch (err) {
         if (signal.aborted) throw abortError(signal);
         throw networkFault(err, 'body', FAULT.incomplete, host);
@@ -224,10 +231,10 @@ export async function downloadToFile(spec: DownloadSpec, opts: HttpTransferOptio
     } finally {
       await fh.close();
     }
-    if (expected !== undefined && meter.bytes < expected) {
-      throw new TransferFault(FAULT.incomplete, `received ${meter.bytes} of the expected ${expected} bytes`);
+    if (expected !== undefined && copied.bytes < expected) {
+      throw new TransferFault(FAULT.incomplete, `received ${copied.bytes} of the expected ${expected} bytes`);
     }
-    return { path, size: meter.bytes, sha256: meter.hash.digest('hex') };
+    return { path, size: copied.bytes, sha256: copied.sha256 };
   } catch (err) {
     failed = true;
     if (res && !res.body.destroyed) {

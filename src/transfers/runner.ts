@@ -47,6 +47,8 @@ export interface RunnerLimits {
   /** Configuration files larger than this are never taken for our export format. */
   maxConfigExportBytes: number;
   maxLogUploadBytes: number;
+  /** Pause after a queue-file error (e.g. a lock left by a killed process, stale after ~10 s). */
+  retryAfterErrorMs: number;
 }
 
 export const DEFAULT_LIMITS: RunnerLimits = {
@@ -60,6 +62,7 @@ export const DEFAULT_LIMITS: RunnerLimits = {
   maxDownloadBytes: DEFAULT_MAX_DOWNLOAD_BYTES,
   maxConfigExportBytes: 1024 * 1024,
   maxLogUploadBytes: 4 * 1024 * 1024,
+  retryAfterErrorMs: 5_000,
 };
 
 export interface RunnerDeps {
@@ -98,6 +101,7 @@ export class TransferRunner {
   private readonly limits: RunnerLimits;
   private readonly run: CommandRunner;
   private stopped = true;
+  private recovered = false;
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
@@ -112,11 +116,20 @@ export class TransferRunner {
     this.run = deps.runCommand ?? runShellCommand;
   }
 
-  /** Settles interrupted transfers (see the header), then starts working through the queue. */
+  /**
+   * Settles interrupted transfers (see the header), then starts working through the queue. Call it
+   * before the first Inform so that results settled here go into that session. Never throws for a
+   * queue file it cannot use right now (e.g. a lock left by a killed process): it logs and retries.
+   */
   async start(): Promise<void> {
-    await mkdir(this.deps.workDir, { recursive: true, mode: 0o700 });
-    await this.recover();
     this.stopped = false;
+    try {
+      await mkdir(this.deps.workDir, { recursive: true, mode: 0o700 });
+      await this.recover();
+      this.recovered = true;
+    } catch (err) {
+      this.log.error({ err: String(err) }, 'cannot settle interrupted transfers yet; will retry');
+    }
     this.poke();
   }
 
@@ -132,8 +145,9 @@ export class TransferRunner {
     this.pumping = this.pump()
       .catch((err: unknown) => {
         // e.g. the queue file is unreadable for a moment; try again later rather than never
-        this.log.error({ err: String(err) }, 'transfer runner failed; retrying in a minute');
-        if (!this.stopped && !this.timer) this.timer = setTimeout(() => this.poke(), 60_000);
+        const wait = this.limits.retryAfterErrorMs;
+        this.log.error({ err: String(err) }, `transfer runner failed; retrying in ${duration(wait)}`);
+        if (!this.stopped && !this.timer) this.timer = setTimeout(() => this.poke(), wait);
       })
       .finally(() => {
         this.pumping = undefined;
@@ -205,6 +219,11 @@ export class TransferRunner {
   // ---- scheduling --------------------------------------------------------------------------
 
   private async pump(): Promise<void> {
+    if (!this.recovered) {
+      await mkdir(this.deps.workDir, { recursive: true, mode: 0o700 });
+      await this.recover();
+      this.recovered = true;
+    }
     for (let guard = 0; guard < 1000 && !this.stopped; guard++) {
       const now = this.now();
       const waiting = (await this.q.list()).filter((e) => e.state === 1);
@@ -229,6 +248,13 @@ export class TransferRunner {
         return;
       }
       await this.runOne(next.e, next.window);
+    }
+    // Only reached when the guard ran out: look again shortly rather than never.
+    if (!this.stopped && !this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.poke();
+      }, 1000);
     }
   }
 

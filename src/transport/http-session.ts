@@ -159,15 +159,16 @@ class HttpSession implements CwmpTransport {
   // ---- one POST: redirects and authentication rounds ---------------------------------------
 
   private async exchange(body: string | null): Promise<HttpReply> {
-    const bytes = body === null ? EMPTY : Buffer.from(body, 'utf8');
+    const empty = body === null || body === '';
+    const bytes = empty ? EMPTY : Buffer.from(body, 'utf8');
     let challengesAnswered = 0;
     // Bounded: at most maxRedirects redirects in the whole session and two challenge answers per POST.
     for (let round = 0; round <= this.maxRedirects + 3; round++) {
-      const res = await this.send(bytes, body === null);
+      const res = await this.send(bytes, empty);
       await this.storeCookies(res.headers);
       const location = header(res.headers, 'location');
       if (REDIRECTS.has(res.status) && location) {
-        this.follow(location, res.status);
+        if (this.follow(location, res.status)) challengesAnswered = 0; // a new server may challenge anew
         continue;
       }
       if (res.status === 401) {
@@ -212,8 +213,11 @@ class HttpSession implements CwmpTransport {
       ch.scheme === 'basic' ? { kind: 'basic' } : { kind: 'digest', challenge: ch, nc: 0, cnonce: newCnonce() };
   }
 
-  /** Follows a redirect for the rest of this session (ManagementServer.URL itself never changes). */
-  private follow(location: string, status: number): void {
+  /**
+   * Follows a redirect for the rest of this session (ManagementServer.URL itself never changes).
+   * True when the redirect leads to another origin.
+   */
+  private follow(location: string, status: number): boolean {
     if (++this.redirects > this.maxRedirects) {
       throw new TransportError('protocol', `too many redirects (more than ${this.maxRedirects} in this session)`);
     }
@@ -241,9 +245,10 @@ class HttpSession implements CwmpTransport {
       if (old) void old.destroy().catch(() => undefined);
       this.target = next;
       this.auth = this.initialAuth();
-    } else {
-      this.target = next;
+      return true;
     }
+    this.target = next;
+    return false;
   }
 
   private initialAuth(): AuthState {

@@ -35,7 +35,7 @@ export class TransportError extends Error {
 
 /**
  * One CWMP session's HTTP conversation: one keep-alive connection, cookies kept for the session,
- * authentication and redirects handled inside. `post(null)` sends the empty POST.
+ * authentication and redirects handled inside. `post(null)` (or `post('')`) sends the empty POST.
  * A 401 that authentication cannot satisfy rejects with kind 'auth'; other statuses are returned.
  */
 export interface CwmpTransport {

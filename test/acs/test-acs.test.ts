@@ -321,3 +321,21 @@ test('sendConnectionRequest answers a Digest challenge like GenieACS (MD5, qop=a
     server.close();
   }
 });
+
+test('a drop on a reused connection is resent once by the transport; two drops fail the POST', async () => {
+  await withAcs({}, async (acs, t) => {
+    acs.inject('empty', { drop: true });
+    await t.post(informXml());
+    assert.equal((await t.post(null)).status, 204);
+    assert.deepEqual(acs.requests.map((p) => [p.connection, p.rpc, p.dropped ? 'drop' : p.reply?.status]), [
+      [1, 'Inform', 200],
+      [1, 'empty', 'drop'],
+      [2, 'empty', 204],
+    ]);
+  });
+  await withAcs({}, async (acs, t) => {
+    acs.inject('empty', { drop: true }, 2);
+    await t.post(informXml());
+    await assert.rejects(t.post(null), (e: unknown) => e instanceof TransportError && e.kind === 'closed');
+  });
+});

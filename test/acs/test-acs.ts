@@ -551,7 +551,7 @@ class TestAcsServer implements TestAcs {
       await sleep(action.delayMs, this.aborter.signal);
       if (req.socket.destroyed) {
         post.dropped = true;
-        if (session) this.markFailed(session, 'the CPE closed the connection while the ACS delayed its reply');
+        if (session && post.rpc === 'Inform') this.markFailed(session, 'the CPE closed the connection while the ACS delayed its reply');
         this.changed();
         return;
       }
@@ -565,7 +565,9 @@ class TestAcsServer implements TestAcs {
     const extra: Record<string, string> = { ...(a.headers ?? {}), ...(a.close ? { Connection: 'close' } : {}) };
     if (a.drop) {
       post.dropped = true;
-      if (s) this.markFailed(s, 'dropped');
+      // Like GenieACS, a session survives a dropped connection (the cookie resumes it) — unless the
+      // CPE never got the cookie, i.e. the Inform itself was dropped.
+      if (s && post.rpc === 'Inform') this.markFailed(s, 'dropped');
       req.socket.destroy();
       this.changed();
       return true;

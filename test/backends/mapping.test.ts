@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -299,6 +299,27 @@ describe('TR-181 mapping on the host1 fixture', () => {
     const second = await model.readAll();
     assert.deepEqual(second.values.get('Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1.ResetTime'), t0);
     assert.deepEqual(second.values.get('Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1.LastUpdate'), new Date(deps.clock.t));
+  });
+
+  it('keeps process rows stable for a while, so GPN-then-GPV finds them', async () => {
+    const root = join(tmp, 'procs');
+    const proc = (pid: number) => {
+      mkdirSync(join(root, `proc/${pid}`), { recursive: true });
+      writeFileSync(join(root, `proc/${pid}/stat`), `${pid} (p${pid}) S 1 1 1 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 ${pid * 10} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0`);
+    };
+    proc(100);
+    proc(200);
+    const model = new FakeModel();
+    const clock = { t: 1_000_000 };
+    registerLinuxBackend(model, { root, settings: () => ({}), now: () => new Date(clock.t) });
+    const pids = async () => [...(await model.readAll()).values].filter(([p]) => p.endsWith('.PID')).map(([, v]) => v);
+    assert.deepEqual(await pids(), [100, 200]);
+    rmSync(join(root, 'proc/100'), { recursive: true });
+    proc(300);
+    clock.t += 10_000;
+    assert.deepEqual(await pids(), [100, 200]); // same listing within 15 s
+    clock.t += 6_000;
+    assert.deepEqual(await pids(), [200, 300]);
   });
 
   it('works on a machine without DMI, sensors or network files (host2)', async () => {

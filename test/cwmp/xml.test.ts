@@ -165,3 +165,31 @@ test('a pathological run of & without ; is read (the reference search is bounded
   const text = '<v>' + '&'.repeat(1_000_000) + '&amp;</v>';
   assert.equal(parseXml(text).text, '&'.repeat(1_000_001));
 });
+
+test('lists of long sibling names (the native-compare path) parse exactly, near misses included', () => {
+  const r = parseXml(
+    '<r><ParameterValueStruct a="1"/><ParameterValueStructX/><ParameterValueStruct>x</ParameterValueStruct>' +
+      '<ParameterValueStruct >y</ParameterValueStruct ><p:ParameterValueStruct/><p:ParameterValueStruct/></r>',
+  );
+  assert.deepEqual(
+    r.children.map((c) => [c.prefix, c.name, c.text, { ...c.attrs }]),
+    [
+      ['', 'ParameterValueStruct', '', { a: '1' }],
+      ['', 'ParameterValueStructX', '', {}],
+      ['', 'ParameterValueStruct', 'x', {}],
+      ['', 'ParameterValueStruct', 'y', {}],
+      ['p', 'ParameterValueStruct', '', {}],
+      ['p', 'ParameterValueStruct', '', {}],
+    ],
+  );
+  throwsXml('<r><ParameterValueStruct></ParameterValueStruc></r>', 'malformed', /does not match/);
+  throwsXml('<r><ParameterValueStruct></ParameterValueStructs></r>', 'malformed', /does not match/);
+  throwsXml('<r><ParameterValueStruct></ParameterValueStruct_></r>', 'malformed', /does not match/);
+  // Many distinct long sibling names: every guess misses, the names are still right.
+  const names = Array.from({ length: 200 }, (_, i) => `LongSiblingName${i}`);
+  const many = parseXml(`<r>${names.map((n) => `<${n}/>`).join('')}</r>`);
+  assert.deepEqual(
+    many.children.map((c) => c.name),
+    names,
+  );
+});

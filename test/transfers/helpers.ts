@@ -72,13 +72,13 @@ export class FileServer {
   ) {}
 
   static async start(tls?: { key: Buffer; cert: Buffer }): Promise<FileServer> {
-    let self: FileServer | undefined;
-    const handler = (req: IncomingMessage, res: ServerResponse): void => self!.handle(req, res);
+    const holder: { self?: FileServer } = {};
+    const handler = (req: IncomingMessage, res: ServerResponse): void => holder.self!.handle(req, res);
     const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    self = new FileServer(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`);
-    return self;
+    holder.self = new FileServer(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`);
+    return holder.self;
   }
 
   url(path: string): string {

@@ -433,13 +433,17 @@ test('Digest stale=true gets one more answer', async () => {
 });
 
 test('wrong password: one answer, then "ACS refused the password (HTTP 401)"; the password never shows', async () => {
-  await withSession(digestServer('right'), { username: 'cpe', password: 'S3cr3t-wrong' }, async (t, srv) => {
+  const logged: string[] = [];
+  const log = { debug: (obj: object, msg: string) => logged.push(`${msg} ${JSON.stringify(obj)}`) };
+  await withSession(digestServer('right'), { username: 'cpe', password: 'S3cr3t-wrong', log }, async (t, srv) => {
     const err = await t.post('<Inform/>').catch((e: unknown) => e);
     isTransportError('auth', /^ACS refused the password \(HTTP 401\)$/)(err);
     assert.equal((err as TransportError).status, 401);
     assert.doesNotMatch(JSON.stringify({ ...(err as object), m: (err as Error).message, s: (err as Error).stack }), /S3cr3t/);
     assert.equal(srv.seen.length, 2);
   });
+  assert.ok(logged.some((l) => l.startsWith('ACS challenge')), 'the log says what happened');
+  assert.ok(logged.every((l) => !l.includes('S3cr3t') && !l.includes('Authorization')), logged.join('\n'));
 });
 
 test('401 without configured credentials, or without a usable challenge', async () => {
@@ -495,5 +499,31 @@ test('credentials in the URL are used and never sent in the request line', async
   } finally {
     await t.close();
     await srv.close();
+  }
+});
+
+test('a redirect to another server after authentication: the new server may challenge again', async () => {
+  const b = await startServer(digestServer('pw'));
+  const basic = `Basic ${Buffer.from('cpe:pw').toString('base64')}`;
+  try {
+    await withSession(
+      (req, res) => {
+        if (req.headers.authorization !== basic) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="a"', 'Content-Length': 0 }).end();
+        res.writeHead(307, { Location: b.url, 'Content-Length': 0 }).end();
+      },
+      { username: 'cpe', password: 'pw' },
+      async (t, a) => {
+        assert.equal((await t.post('<Inform/>')).status, 200);
+        assert.equal((await t.post('')).status, 200, "post('') is the empty POST");
+        assert.equal(a.seen.length, 2);
+        assert.deepEqual(b.seen.map((s) => [s.body, s.headers.authorization?.split(' ')[0], s.headers['content-type']]), [
+          ['<Inform/>', undefined, 'text/xml; charset="utf-8"'],
+          ['<Inform/>', 'Digest', 'text/xml; charset="utf-8"'],
+          ['', 'Digest', undefined],
+        ]);
+      },
+    );
+  } finally {
+    await b.close();
   }
 });

@@ -46,6 +46,8 @@ export interface BackendState {
   cpu: CpuMeter;
   statusSince: Map<string, { status: string; since: number }>;
   sensors: Map<string, { min: number; minAt: Date; max: number; maxAt: Date; since: Date }>;
+  /** Short-lived listings of fast-changing tables (see shared.ts snapshot()). */
+  snapshots: Map<string, { at: number; value: Promise<unknown> }>;
 }
 
 const resolvedByDeps = new WeakMap<LinuxDeps, Resolved>();
@@ -64,7 +66,7 @@ export function resolveDeps(deps: LinuxDeps): Resolved {
     now: deps.now ?? (() => new Date()),
     networkInterfaces: deps.networkInterfaces ?? (real ? osNetworkInterfaces : () => ({})),
     run: deps.runCommand !== undefined ? deps.runCommand : real ? runCommand : null,
-    state: { cpu: new CpuMeter(root), statusSince: new Map(), sensors: new Map() },
+    state: { cpu: new CpuMeter(root), statusSince: new Map(), sensors: new Map(), snapshots: new Map() },
   };
   resolvedByDeps.set(deps, r);
   return r;

@@ -6,7 +6,7 @@ import type { CpuUsage } from './readers/cpu.js';
 import { readMeminfo, readRootStorage } from './readers/meminfo.js';
 import { readProcesses, type ProcessInfo } from './readers/processes.js';
 import { readTemperatures, type TemperatureReading } from './readers/thermal.js';
-import { truncate, uint32, UNKNOWN_TIME, uptime } from './shared.js';
+import { snapshot, truncate, uint32, UNKNOWN_TIME, uptime, VOLATILE_TTL_MS } from './shared.js';
 
 const facts = (ctx: ReadContext, deps: LinuxDeps): Promise<DeviceFacts> =>
   ctx.cache('linux:facts', () => readDeviceFacts(deps));
@@ -36,6 +36,8 @@ export function register(model: ModelBuilder, deps: LinuxDeps): void {
     },
   });
 
+  const mem = (ctx: ReadContext) => ctx.cache('linux:mem', () => readMeminfo(d.root));
+  const disk = (ctx: ReadContext) => ctx.cache('linux:disk', () => readRootStorage(d.root));
   model.object('Device.DeviceInfo.MemoryStatus.', {
     params: {
       Total: { get: async (_, ctx) => uint32((await mem(ctx))?.totalKiB ?? 0) },
@@ -44,8 +46,6 @@ export function register(model: ModelBuilder, deps: LinuxDeps): void {
       FreePersistent: { get: async (_, ctx) => uint32((await disk(ctx))?.freeKiB ?? 0) },
     },
   });
-  const mem = (ctx: ReadContext) => ctx.cache('linux:mem', () => readMeminfo(d.root));
-  const disk = (ctx: ReadContext) => ctx.cache('linux:disk', () => readRootStorage(d.root));
 
   model.object('Device.DeviceInfo.ProcessStatus.', {
     params: {
@@ -68,8 +68,8 @@ export function register(model: ModelBuilder, deps: LinuxDeps): void {
   model.table<ProcessInfo>('Device.DeviceInfo.ProcessStatus.Process.{i}.', {
     ephemeral: true,
     // pid + start time: a reused pid is a new row, not the old one changed.
-    list: async (_, ctx) =>
-      (await ctx.cache('linux:processes', () => readProcesses(d.root))).map((p) => ({
+    list: async () =>
+      (await snapshot(d, 'processes', VOLATILE_TTL_MS, () => readProcesses(d.root))).map((p) => ({
         key: `${p.pid}@${p.startTicks}`,
         row: p,
       })),

@@ -6,7 +6,7 @@
 // the key AddObject gave it) and renames are remembered here. After a restart, rows are keyed by
 // their address again, which may renumber a renamed row once.
 import { resolveDeps, type LinuxDeps } from './deps.js';
-import type { ModelBuilder, Value } from './model-api.js';
+import { BackendError, type ModelBuilder, type Value } from './model-api.js';
 import { isNameserverAddress, ResolvConfEditor, type ResolvLine } from './readers/resolv.js';
 import { asBoolean, ref, T } from './shared.js';
 
@@ -78,13 +78,13 @@ export class DnsServerTable {
   /** '' takes the server out of resolv.conf but keeps the row (as after AddObject). */
   async setAddress(key: string, value: Value): Promise<void> {
     const address = String(value).trim();
-    if (address !== '' && !isNameserverAddress(address)) throw new Error(`"${address}" is not an IP address`);
+    if (address !== '' && !isNameserverAddress(address)) throw new BackendError(9007, `"${address}" is not an IPv4 or IPv6 address`);
     await this.editor.edit((lines) => {
       const keyed = this.keyed(lines);
       const hit = keyed.find((k) => k.key === key);
       if (hit?.line.address === address) return;
       if (address !== '' && keyed.some((k) => k.line.address === address)) {
-        throw new Error(`DNS server ${address} is already configured`);
+        throw new BackendError(9007, `DNS server ${address} is already configured`);
       }
       const pending = this.pending.get(key);
       if (pending) {

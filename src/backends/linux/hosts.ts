@@ -1,9 +1,9 @@
 // Device.Hosts.Host.{i}: the machines this one has talked to recently, from the neighbour tables
 // (one row per MAC address, the TR-181 unique key), named from dnsmasq leases when present.
 import { resolveDeps, type LinuxDeps, type Resolved } from './deps.js';
-import type { ModelBuilder, ReadContext } from './model-api.js';
+import type { ModelBuilder } from './model-api.js';
 import { readLeaseHostNames, readNeighbours, type Neighbour } from './readers/neighbours.js';
-import { netInterfaces, ref, T, truncate } from './shared.js';
+import { netInterfaces, ref, snapshot, T, truncate, VOLATILE_TTL_MS } from './shared.js';
 
 export interface HostRow {
   mac: string;
@@ -40,8 +40,8 @@ export function mainAddress(h: HostRow): string {
   return h.ipv4[0] ?? h.ipv6.find((a) => !a.startsWith('fe80:')) ?? h.ipv6[0] ?? '';
 }
 
-const hosts = (ctx: ReadContext, d: Resolved): Promise<HostRow[]> =>
-  ctx.cache('linux:hosts', async () => groupByMac(await readNeighbours(d.root, d.run)));
+const hosts = (d: Resolved): Promise<HostRow[]> =>
+  snapshot(d, 'hosts', VOLATILE_TTL_MS, async () => groupByMac(await readNeighbours(d.root, d.run)));
 
 export function register(model: ModelBuilder, deps: LinuxDeps): void {
   const d = resolveDeps(deps);
@@ -51,7 +51,7 @@ export function register(model: ModelBuilder, deps: LinuxDeps): void {
   // Neighbours come and go all day: their instance numbers need not survive a restart.
   model.table<HostRow>('Device.Hosts.Host.{i}.', {
     ephemeral: true,
-    list: async (_, ctx) => (await hosts(ctx, d)).map((h) => ({ key: h.mac, row: h })),
+    list: async () => (await hosts(d)).map((h) => ({ key: h.mac, row: h })),
     params: {
       PhysAddress: { get: (h) => h.mac },
       IPAddress: { get: (h) => mainAddress(h) },

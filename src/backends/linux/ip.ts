@@ -16,9 +16,11 @@ import {
   ref,
   refList,
   secondsInStatus,
+  snapshot,
   T,
   truncate,
   UNKNOWN_TIME,
+  VOLATILE_TTL_MS,
   withUniqueKeys,
 } from './shared.js';
 import { statsParams } from './stats.js';
@@ -101,9 +103,9 @@ export function register(model: ModelBuilder, deps: LinuxDeps): void {
 
   model.table<ActivePort>('Device.IP.ActivePort.{i}.', {
     ephemeral: true,
-    list: async (_, ctx) =>
+    list: async () =>
       withUniqueKeys(
-        (await ctx.cache('linux:ports', () => readActivePorts(d.root))).map((p) => ({
+        (await snapshot(d, 'ports', VOLATILE_TTL_MS, () => readActivePorts(d.root))).map((p) => ({
           key: `${p.localAddress}|${p.localPort}|${p.remoteAddress}|${p.remotePort}`,
           row: p,
         })),

@@ -34,11 +34,28 @@ export const ipv6Routes = (ctx: ReadContext, d: Resolved): Promise<Ipv6Route[]> 
 export const uptime = (ctx: ReadContext, d: Resolved): Promise<number | null> =>
   ctx.cache('linux:uptime', () => readUptime(d.root));
 
+/**
+ * A listing reused for `ttlMs` across requests. Processes and sockets come and go between the
+ * GetParameterNames that discovers rows and the GetParameterValues that reads them (GenieACS
+ * does exactly that); one vanished row would fault a whole batch with 9005. Within a session the
+ * rows stay put; values may be up to `ttlMs` old.
+ */
+export function snapshot<T>(d: Resolved, key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+  const now = d.now().getTime();
+  const hit = d.state.snapshots.get(key);
+  if (hit && now - hit.at >= 0 && now - hit.at < ttlMs) return hit.value as Promise<T>;
+  const value = load();
+  d.state.snapshots.set(key, { at: now, value });
+  value.catch(() => d.state.snapshots.delete(key)); // never keep a failure
+  return value;
+}
+export const VOLATILE_TTL_MS = 15_000;
+
 // ---- references ------------------------------------------------------------------------------
 
 /** Path of another table's row; '' when the engine cannot resolve references (or no such row). */
 export async function ref(ctx: ReadContext, tablePath: string, key: string): Promise<string> {
-  if (!ctx.ref) return '';
+  if (!ctx.ref) return ''; // contexts made outside the engine (tests, tools)
   return (await ctx.ref(tablePath, key)) ?? '';
 }
 

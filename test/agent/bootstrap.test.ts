@@ -1,0 +1,60 @@
+// Agent issue, point 1: BOOTSTRAP and BOOT across first start, restart and an ACS URL change.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { agentTest, eventsOf, informAcknowledged, sleep } from './harness.js';
+
+test('first start: 0 BOOTSTRAP + 1 BOOT; restart: 1 BOOT only; new acs-url while running: 0 BOOTSTRAP to the new ACS', async () => {
+  await agentTest(async (h) => {
+    const acs1 = await h.acs();
+    const d1 = await h.start({ 'acs-url': acs1.url });
+    const s1 = await acs1.waitForSession(1, 20_000);
+    assert.equal(s1.state, 'ended');
+    assert.deepEqual(eventsOf(s1.inform).sort(), ['0 BOOTSTRAP', '1 BOOT']);
+    assert.equal(s1.inform.retryCount, 0);
+    // Nothing left to report: no second session.
+    await sleep(500);
+    assert.equal(acs1.sessions.length, 1, 'one session only after the first start');
+    assert.equal(await h.stop(d1), 0, 'SIGTERM stops the daemon cleanly');
+
+    // Restart with the same data dir: this ACS already has us, so 1 BOOT alone.
+    const d2 = await h.start();
+    const s2 = await acs1.waitForSession(2, 20_000);
+    assert.equal(s2.state, 'ended');
+    assert.deepEqual(eventsOf(s2.inform), ['1 BOOT']);
+
+    // acs-url changed with the CLI while the daemon runs: the new ACS gets 0 BOOTSTRAP, and only
+    // that (BOOT was delivered to the old ACS already).
+    const acs2 = await h.acs();
+    await h.set(`acs-url=${acs2.url}`);
+    const n1 = await acs2.waitForSession(1, 10_000);
+    assert.equal(n1.state, 'ended');
+    assert.deepEqual(eventsOf(n1.inform), ['0 BOOTSTRAP']);
+    assert.ok(informAcknowledged(n1));
+    assert.equal(acs1.sessions.length, 2, 'the old ACS is not contacted again');
+    assert.equal((await h.print())['acs-url'], acs2.url);
+
+    // Restarting now is a plain boot towards the new ACS (the bootstrap was recorded for it).
+    await h.stop(d2);
+    await h.start();
+    const n2 = await acs2.waitForSession(2, 20_000);
+    assert.deepEqual(eventsOf(n2.inform), ['1 BOOT']);
+  });
+});
+
+test('BOOTSTRAP is kept until an InformResponse acknowledges it, across failed sessions and restarts', async () => {
+  await agentTest(async (h) => {
+    const acs = await h.acs();
+    acs.inject('Inform', { status: 503, retryAfter: 1 }, 1);
+    const d1 = await h.start({ 'acs-url': acs.url, 'retry-minimum-wait': 1 });
+    const f = await acs.waitForSession(1, 20_000);
+    assert.equal(f.state, 'failed');
+    assert.deepEqual(eventsOf(f.inform).sort(), ['0 BOOTSTRAP', '1 BOOT']);
+    // Stop before the retry: the next start must still bootstrap.
+    await h.stop(d1);
+    await h.start();
+    const s = await acs.waitForSession(2, 20_000);
+    assert.equal(s.state, 'ended');
+    assert.deepEqual(eventsOf(s.inform).sort(), ['0 BOOTSTRAP', '1 BOOT']);
+    assert.equal(s.inform.retryCount, 0, 'a restart starts the retry count again');
+  });
+});
