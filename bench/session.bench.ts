@@ -8,10 +8,13 @@
 //     server: a bare undici Client (one connection, like the transport) POSTing the same Inform bytes
 //     and the empty POST. The variants are interleaved round by round, so load on the shared machine
 //     hits them alike.
-// (b) Idle RSS of the daemon after its first session (+ ~2 s idle) beside a bare node:http server,
-//     same run, median of ROUNDS starts: the built daemon (`node dist/src/cli/main.js run`, the main
-//     figure; target ≤ 1.25× the bare server), and the tsx-run daemon of the tests. Above target, a
-//     breakdown of where the memory goes: the same bare server plus one import (and one use) each.
+// (b) Idle RSS of the daemon after its first session (+ ~2 s idle, and again at SETTLED_MS, once V8's
+//     memory reducer has run) beside a bare node:http server, same run, median of ROUNDS starts: the
+//     built daemon (`node dist/src/cli/main.js run`, the main figure; target ≤ 1.25× the bare
+//     server) and the tsx-run daemon of the tests; also the CPU each uses while idle. Above target, a
+//     breakdown of where the memory goes: the bare server plus one import (and one use) each, the
+//     daemon with V8 heap flags, and the daemon with undici / tough-cookie swapped for slimmer
+//     stand-ins (bench/helpers/slim-dist.ts) to put numbers on the suggestions.
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Client } from 'undici';
@@ -31,7 +34,7 @@ const SESSIONS = 1000;
 const WARMUP = 50;
 const ROUNDS = 3;
 const IDLE_MS = 2000;
-const SETTLED_MS = 12_000;
+const SETTLED_MS = 10_000;
 const TARGET = 1.25;
 const BARE_SERVER = "require('http').createServer((q,s)=>s.end()).listen(0,'127.0.0.1')";
 
@@ -153,7 +156,7 @@ async function sessionTimes(): Promise<void> {
 interface IdleFigure {
   /** RSS IDLE_MS after the process is ready (the figure asked for). */
   rss: Rss;
-  /** RSS SETTLED_MS after ready: V8's memory reducer has run by then (it collects ~8 s into idleness). */
+  /** RSS SETTLED_MS after ready: V8's memory reducer has run by then (~8 s into idleness). */
   settled: Rss;
   /** CPU used between the two readings, ms per second of idleness. */
   idleCpuMsPerSec: number;
@@ -175,8 +178,10 @@ async function idle(pid: number): Promise<IdleFigure> {
   return { rss, settled: readRss(pid), idleCpuMsPerSec: (procCpuMs(pid) - c0) / ((SETTLED_MS - IDLE_MS) / 1000) };
 }
 
+const NO_NODE_OPTIONS = { ...process.env, NODE_OPTIONS: '' };
+
 async function bareServerIdle(): Promise<IdleFigure> {
-  const child = startChild(process.execPath, ['-e', BARE_SERVER], { env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = startChild(process.execPath, ['-e', BARE_SERVER], { env: NO_NODE_OPTIONS });
   try {
     await sleep(300); // listening long before this; the bare server prints nothing
     return await idle(child.proc.pid!);
@@ -188,7 +193,7 @@ async function bareServerIdle(): Promise<IdleFigure> {
 async function builtDaemonIdle(acsUrl: string, opts: { nodeFlags?: string[]; main?: string } = {}): Promise<IdleFigure> {
   const d = await startBuiltDaemon({ settings: { 'acs-url': acsUrl }, ...opts });
   try {
-    const line = await d.waitForLine(SESSION_LINE, 30_000);
+    const line = await d.waitForLine(SESSION_LINE, 60_000);
     if (!line.includes('"outcome":"ok"')) throw new Error(`the daemon's first session failed: ${line}`);
     return await idle(d.proc.pid!);
   } finally {
@@ -201,13 +206,35 @@ async function tsxDaemonIdle(acsUrl: string): Promise<IdleFigure> {
   try {
     const d = await startDaemon({ dataDir, settings: { 'acs-url': acsUrl } });
     try {
-      await d.waitForLog(SESSION_LINE, 30_000);
+      const line = await d.waitForLog(SESSION_LINE, 60_000);
+      if (!line.includes('"outcome":"ok"')) throw new Error(`the daemon's first session failed: ${line}`);
       return await idle(d.proc.pid!);
     } finally {
       await d.kill();
     }
   } finally {
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One child: the bare server plus `code` (ES module text run before it listens), then `use` (run
+ * once it listens, with `port`), then idle: what the import and first use of a module cost.
+ */
+async function importIdle(code: string, use = ''): Promise<IdleFigure> {
+  const script = `${code}
+const http = await import('node:http');
+const server = http.createServer((q, s) => s.end('ok'));
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const port = server.address().port;
+${use}
+process.stdout.write('ready\\n');`;
+  const child = startChild(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: NO_NODE_OPTIONS });
+  try {
+    await child.waitForLine(/^ready$/, 60_000);
+    return await idle(child.proc.pid!);
+  } finally {
+    await child.stop();
   }
 }
 
@@ -227,40 +254,29 @@ function medianFigure(list: IdleFigure[]): IdleFigure {
   };
 }
 
-const mb = (kb: number): string => (kb / 1024).toFixed(1);
-
-/**
- * One child: the bare server plus `code` (ES module text run before it listens), then `use` (run
- * once it listens, with `port`), then idle. What the import and first use of a module cost.
- */
-async function importIdle(code: string, use = ''): Promise<IdleFigure> {
-  const script = `${code}
-const http = await import('node:http');
-const server = http.createServer((q, s) => s.end('ok'));
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const port = server.address().port;
-${use}
-process.stdout.write('ready\\n');`;
-  const child = startChild(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } });
-  try {
-    await child.waitForLine(/^ready$/, 20_000);
-    return await idle(child.proc.pid!);
-  } finally {
-    await child.stop();
+/** Runs every probe once per round (the probes of a round at the same time); medians per probe. */
+async function measureRounds(probes: (() => Promise<IdleFigure>)[]): Promise<IdleFigure[]> {
+  const all: IdleFigure[][] = probes.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    const figures = await Promise.all(probes.map((p) => p()));
+    figures.forEach((f, i) => all[i].push(f));
   }
+  return all.map(medianFigure);
 }
 
+const mb = (kb: number): string => (kb / 1024).toFixed(1);
+
 const HTTP_GET = `await new Promise((r, j) => http.get({ host: '127.0.0.1', port, path: '/' }, (res) => { res.resume(); res.on('end', r); }).on('error', j));`;
-const UNDICI_GET = (mod: string) =>
+const UNDICI_GET = (mod: string): string =>
   `{ const c = new (${mod}).Client('http://127.0.0.1:' + port); const res = await c.request({ method: 'GET', path: '/' }); await res.body.text(); await c.close(); }`;
 const DEEP = `const { createRequire } = await import('node:module'); const req = createRequire(process.cwd() + '/x.js');`;
-const SWAPS: Swap[][] = [['undici'], ['tough-cookie'], ['undici', 'tough-cookie']];
-const SWAP_NAMES: Record<Swap, string> = { undici: 'undici deep imports', 'tough-cookie': 'a minimal cookie jar' };
 
-const BREAKDOWN: { name: string; code: string; use?: string }[] = [
-  { name: "+ import('undici') (index: fetch, WebSocket, cookies…) + one Client GET", code: "const undici = await import('undici');", use: UNDICI_GET('undici') },
+/** One module each on top of the bare server (+ one node:http GET, the first row). */
+const IMPORTS: { name: string; code: string; use?: string }[] = [
+  { name: 'bare server + one node:http client GET', code: '', use: HTTP_GET },
+  { name: "+ import('undici') (its index) + one Client GET", code: "const undici = await import('undici');", use: UNDICI_GET('undici') },
   {
-    name: '+ undici deep import (dispatcher/client, core/connect, api) + one Client GET',
+    name: '+ undici deep imports (dispatcher/client, core/connect, api) + one Client GET',
     code:
       `${DEEP} const Client = req('undici/lib/dispatcher/client.js'); req('undici/lib/core/connect.js');` +
       ` Object.assign(req('undici/lib/dispatcher/dispatcher.js').prototype, req('undici/lib/api/index.js'));`,
@@ -272,37 +288,27 @@ const BREAKDOWN: { name: string; code: string; use?: string }[] = [
     use: "{ const j = new CookieJar(); await j.setCookie('session=1', 'http://127.0.0.1/'); await j.getCookieString('http://127.0.0.1/'); }",
   },
   { name: "+ import('pino') + one log line", code: "const { pino } = await import('pino');", use: "pino({}, pino.destination({ fd: 2, sync: true })).info('x');" },
-  { name: "+ import('commander')", code: "await import('commander');" },
   { name: '+ the generated TR-181 schema (dist loadSchema())', code: "globalThis.schema = (await import('./dist/src/datamodel/schema.js')).loadSchema();" },
-  { name: '+ import of dist/src/cli/program.js (CLI, no daemon)', code: "await import('./dist/src/cli/program.js');" },
+  { name: '+ import of dist/src/cli/program.js (the CLI: commander, settings, store)', code: "await import('./dist/src/cli/program.js');" },
   { name: '+ import of dist/src/daemon/agent.js (all daemon code, not started)', code: "await import('./dist/src/daemon/agent.js');" },
 ];
+const V8_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=32'];
+const SWAPS: Swap[][] = [['undici'], ['undici', 'tough-cookie']];
+const SWAP_NAMES: Record<Swap, string> = { undici: 'undici deep imports', 'tough-cookie': 'a minimal cookie jar' };
 
 async function idleRss(): Promise<void> {
   const acs = await startTestAcs();
   try {
-    const bare: IdleFigure[] = [];
-    const built: IdleFigure[] = [];
-    const tsx: IdleFigure[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const [b, d, t] = await Promise.all([bareServerIdle(), builtDaemonIdle(acs.url), tsxDaemonIdle(acs.url)]);
-      bare.push(b);
-      built.push(d);
-      tsx.push(t);
-    }
-    const B = medianFigure(bare);
-    const D = medianFigure(built);
-    const T = medianFigure(tsx);
+    const [B, D, T] = await measureRounds([() => bareServerIdle(), () => builtDaemonIdle(acs.url), () => tsxDaemonIdle(acs.url)]);
     const over = D.rss.vmRss / B.rss.vmRss;
     console.log(
-      `### (b) idle memory: ${IDLE_MS / 1000} s after ready (daemon: after its first session ended), and settled at ${SETTLED_MS / 1000} s; median of ${ROUNDS} starts each\n`,
+      `### (b) idle memory ${IDLE_MS / 1000} s after ready (daemon: after its first session ended), and at ${SETTLED_MS / 1000} s; median of ${ROUNDS} starts each\n`,
     );
     const row = (name: string, f: IdleFigure): string[] => [
       name,
       mb(f.rss.vmRss),
       ratio(f.rss.vmRss, B.rss.vmRss),
-      mb(f.rss.rssAnon),
-      ratio(f.rss.rssAnon, B.rss.rssAnon),
+      `${mb(f.rss.rssAnon)} (${ratio(f.rss.rssAnon, B.rss.rssAnon)})`,
       mb(f.rss.rssFile),
       `${mb(f.settled.vmRss)} (${ratio(f.settled.vmRss, B.settled.vmRss)})`,
       fmt(f.idleCpuMsPerSec),
@@ -312,9 +318,8 @@ async function idleRss(): Promise<void> {
         'process',
         `VmRSS @${IDLE_MS / 1000} s (MiB)`,
         '× bare',
-        'RssAnon (MiB)',
-        '× bare',
-        'RssFile (MiB)',
+        'RssAnon (× bare)',
+        'RssFile',
         `VmRSS @${SETTLED_MS / 1000} s (× bare)`,
         `idle CPU ${IDLE_MS / 1000}→${SETTLED_MS / 1000} s (ms/s)`,
       ],
@@ -324,52 +329,48 @@ async function idleRss(): Promise<void> {
         row('daemon under tsx (test/helpers/daemon.ts startDaemon)', T),
       ],
     );
-    console.log(
-      `Main figure: ${ratio(D.rss.vmRss, B.rss.vmRss)} the bare server's VmRSS — target ≤ ${TARGET}×: ${over <= TARGET ? 'met' : 'NOT met'}.\n`,
-    );
+    console.log(`Main figure: ${ratio(D.rss.vmRss, B.rss.vmRss)} the bare server's VmRSS — target ≤ ${TARGET}×: ${over <= TARGET ? 'met' : 'NOT met'}.\n`);
     if (over <= TARGET) return;
 
-    console.log('#### Where the memory goes: the bare server + one module each (one child per row, all at once, same readings)\n');
-    const flags = ['--max-semi-space-size=1', '--max-old-space-size=32'];
+    console.log(`#### Where the memory goes (median of ${ROUNDS} rounds; the children of a round run at the same time)\n`);
     const slims = await Promise.all(SWAPS.map((swaps) => makeSlimDist(swaps)));
-    let base: IdleFigure;
     let figures: IdleFigure[];
-    let tuned: IdleFigure;
-    let slimFigures: IdleFigure[];
     try {
-      [base, figures, tuned, slimFigures] = await Promise.all([
-        importIdle('', HTTP_GET),
-        Promise.all(BREAKDOWN.map((item) => importIdle(item.code, item.use ?? ''))),
-        builtDaemonIdle(acs.url, { nodeFlags: flags }),
-        Promise.all(slims.map((slim) => builtDaemonIdle(acs.url, { main: slim.main }))),
+      figures = await measureRounds([
+        ...IMPORTS.map((item) => () => importIdle(item.code, item.use ?? '')),
+        () => builtDaemonIdle(acs.url),
+        () => builtDaemonIdle(acs.url, { nodeFlags: V8_FLAGS }),
+        ...slims.map((slim) => () => builtDaemonIdle(acs.url, { main: slim.main })),
       ]);
     } finally {
       await Promise.all(slims.map((slim) => slim.remove()));
     }
-    const delta = (x: number, y: number): string => `${x >= y ? '+' : ''}${mb(x - y)}`;
-    const line = (name: string, f: IdleFigure): string[] => [
-      name,
-      mb(f.rss.vmRss),
-      delta(f.rss.vmRss, base.rss.vmRss),
-      delta(f.rss.rssAnon, base.rss.rssAnon),
-      mb(f.settled.vmRss),
-      delta(f.settled.vmRss, base.settled.vmRss),
+    const base = figures[0];
+    const delta = (x: number, y: number): string => `${x >= y ? '+' : '−'}${mb(Math.abs(x - y))}`;
+    const names = [
+      ...IMPORTS.map((i) => i.name),
+      'daemon, built',
+      `daemon, built, node ${V8_FLAGS.join(' ')}`,
+      ...SWAPS.map((swaps) => `daemon, built, with ${swaps.map((w) => SWAP_NAMES[w]).join(' and ')}`),
     ];
+    const daemon = figures[IMPORTS.length];
     table(
-      ['child', `VmRSS @${IDLE_MS / 1000} s (MiB)`, 'Δ VmRSS vs first row', 'Δ RssAnon', `VmRSS @${SETTLED_MS / 1000} s`, 'Δ settled'],
-      [
-        line('bare server + one node:http client GET', base),
-        ...BREAKDOWN.map((item, i) => line(item.name, figures[i])),
-        line('daemon, built (table above, median)', D),
-        line(`daemon, built, node ${flags.join(' ')}`, tuned),
-        ...SWAPS.map((swaps, i) => line(`daemon, built, with ${swaps.map((w) => SWAP_NAMES[w]).join(' and ')}`, slimFigures[i])),
-      ],
+      ['child', `VmRSS @${IDLE_MS / 1000} s (MiB)`, 'Δ vs first row', `VmRSS @${SETTLED_MS / 1000} s`, 'Δ vs first row', 'Δ vs daemon, built'],
+      figures.map((f, i) => [
+        names[i],
+        mb(f.rss.vmRss),
+        delta(f.rss.vmRss, base.rss.vmRss),
+        mb(f.settled.vmRss),
+        delta(f.settled.vmRss, base.settled.vmRss),
+        i >= IMPORTS.length ? delta(f.settled.vmRss, daemon.settled.vmRss) : '',
+      ]),
     );
     console.log(
-      'Stand-ins (bench/helpers/slim/, swapped into a copy of dist): undici → its Client/Agent/connect/api files ' +
-        "without the index (no fetch/WebSocket/mocks, and no `globalThis.Headers` access, which loads Node's own " +
-        'bundled undici and its WASM parser too); tough-cookie → a 50-line name/value jar (the transport ignores ' +
-        'Path/Domain anyway, so the public-suffix list of tldts buys nothing).\n',
+      'Stand-ins (bench/helpers/slim/, swapped into a temp copy of dist): undici → its Client/Agent/connect/api files ' +
+        "without the index, which also loads fetch, WebSocket, caches and mocks, and (through `globalThis.Headers`) Node's " +
+        'own bundled undici with a second WASM HTTP parser; tough-cookie → a 50-line name/value jar with expiry (the ' +
+        'transport ignores Path/Domain anyway, so the public-suffix list of tldts buys nothing). RSS of a Node process ' +
+        'varies by a few MiB from start to start (allocation peaks, malloc arenas): read small deltas with care.\n',
     );
   } finally {
     await acs.close();

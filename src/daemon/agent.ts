@@ -99,6 +99,9 @@ export class Agent implements AgentHooks {
     this.pollTimer = setInterval(() => void this.pollNotifications(), NOTIFICATION_POLL_MS);
     this.pollTimer.unref();
     this.armScheduledInforms();
+    // A FactoryReset answered before a crash is carried out now: the first Inform the ACS sees after
+    // the FactoryResetResponse must already be the reset device's 0 BOOTSTRAP.
+    if (this.state.factoryResetPending) await this.factoryReset();
     this.log.info({ dataDir: this.opts.dataDir, status: this.status() }, 'tr069-client started');
     this.trigger();
   }
@@ -508,7 +511,10 @@ export class Agent implements AgentHooks {
       this.retryCount = 0;
       clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
+      const before = this.state.bootstrappedUrl;
       this.state = await this.stateFile.update(() => this.withBootstrapIfUrlChanged(this.state));
+      // Transfers the old ACS asked for are not reported to the new one (their events went with BOOTSTRAP).
+      if (before !== null && this.state.bootstrappedUrl !== before) await this.transfers.queue.clear();
     }
     await this.connreq.apply();
     this.armPeriodic();

@@ -60,17 +60,23 @@ export class DurableFile<T> {
     // A process killed while holding the lock (kill -9, power loss) leaves the lock dir behind; its
     // mtime stops being refreshed, so after `stale` ms it is taken over. The retries must outlast
     // `stale`, or a restart right after a crash fails with ELOCKED (test/agent/crash.test.ts).
-    const release = await lockfile.lock(dirname(this.path), {
+    // The lock is keyed on the file itself (proper-lockfile tracks held locks by that path in
+    // memory), so updates of different files in one data dir never collide. A compromised lock
+    // (e.g. the machine was suspended past `stale`) is logged by the caller's failure, not thrown
+    // asynchronously: the write itself is still atomic.
+    const release = await lockfile.lock(this.path, {
+      realpath: false,
       lockfilePath: this.path + '.lock',
       retries: { retries: 60, minTimeout: 10, maxTimeout: 150 },
       stale: LOCK_STALE_MS,
+      onCompromised: () => undefined,
     });
     try {
       const next = await change(await this.load());
       await this.save(next);
       return next;
     } finally {
-      await release();
+      await release().catch(() => undefined);
     }
   }
 }

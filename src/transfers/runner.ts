@@ -92,7 +92,8 @@ const RETRYABLE = new Set<number>([FAULT.cannotContact, FAULT.cannotAccess, FAUL
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const ENTRY_DIR = /^[0-9a-f]{16}$/;
 
-type Outcome = { faultCode: number; message: string } | 'cancelled';
+/** 'cancelled': drop the files; 'suspended': leave entry and files as they are (shutdown while rebooting). */
+type Outcome = { faultCode: number; message: string } | 'cancelled' | 'suspended';
 
 export class TransferRunner {
   private readonly q: TransferQueue;
@@ -305,6 +306,7 @@ export class TransferRunner {
       endWindow();
       this.active = undefined;
     }
+    if (outcome === 'suspended') return;
     if (outcome === 'cancelled') {
       await this.removeDir(started.id);
       return;
@@ -455,7 +457,9 @@ export class TransferRunner {
       this.graceWait = { timer: setTimeout(resolve, this.limits.rebootGraceMs), resolve };
     });
     this.graceWait = undefined;
-    if (this.stopped) return 'cancelled'; // shutting down for the reboot: the next start reports it
+    // Shutting down for the reboot: the next start reports success. The files stay until then
+    // (an upgrade-command may have staged them for installation at boot).
+    if (this.stopped) return 'suspended';
     this.log.warn(this.describe(e), `reboot-command returned but the device is still running after ${duration(this.limits.rebootGraceMs)}; reporting success`);
     return { faultCode: 0, message: '' };
   }

@@ -58,3 +58,24 @@ test('BOOTSTRAP is kept until an InformResponse acknowledges it, across failed s
     assert.equal(s.inform.retryCount, 0, 'a restart starts the retry count again');
   });
 });
+
+test('acs-url changed during a session: the session finishes with the old ACS, then 0 BOOTSTRAP goes to the new one', async () => {
+  await agentTest(async (h) => {
+    const acs1 = await h.acs();
+    const acs2 = await h.acs();
+    const d = await h.start({ 'acs-url': acs1.url });
+    await acs1.waitForSession(1, 20_000);
+    // Session 2 (a restart) is held open by a slow ACS while the URL changes.
+    await h.stop(d);
+    acs1.inject('empty', { delayMs: 2500 }, 1);
+    await h.start();
+    await acs1.waitFor(() => acs1.sessions[1]?.messages.length === 2, 20_000, 'the empty POST of session 2');
+    await h.set(`acs-url=${acs2.url}`);
+    const s2 = await acs1.waitForSession(2, 5000);
+    assert.equal(s2.state, 'ended', 'the session with the old ACS is not cut short');
+    assert.equal(acs2.sessions.length, 0, 'the new ACS waits for the end of the old session');
+    const n = await acs2.waitForSession(1, 5000);
+    assert.deepEqual(eventsOf(n.inform), ['0 BOOTSTRAP']);
+    assert.ok(informAcknowledged(n));
+  });
+});

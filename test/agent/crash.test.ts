@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AcsSession } from '../acs/index.js';
-import { agentTest, eventsOf, informAcknowledged, prng, sleep, type Harness, type StampedAcs } from './harness.js';
+import { agentTest, eventsOf, informAcknowledged, paramsOf, prng, sleep, type Harness, type StampedAcs } from './harness.js';
 
 const SEED = Number(process.env.TR069_CRASH_SEED ?? 20240607);
 const CYCLES = 20;
@@ -145,5 +145,25 @@ test('the lock of a state file left by a killed process does not stop the next s
     const s = await acs.waitForSession(2, 20_000);
     assert.equal(d2.proc.exitCode, null, 'the daemon is still running');
     assert.deepEqual(eventsOf(s.inform), ['1 BOOT']);
+  });
+});
+
+test('killed after answering FactoryReset, before the session ended: the next start carries the reset out before any session', async () => {
+  await agentTest(async (h) => {
+    const acs = await h.acs();
+    void acs.queue({ method: 'FactoryReset' });
+    // Hold the reply to FactoryResetResponse: the kill lands while the session is still open.
+    acs.inject('FactoryResetResponse', { delayMs: 10_000 }, 1);
+    const d = await h.start({ 'acs-url': acs.url, 'provisioning-code': 'before-reset' });
+    await acs.waitFor(() => acs.requests.some((r) => r.rpc === 'FactoryResetResponse'), 20_000, 'the FactoryResetResponse');
+    await d.kill();
+    await h.checkStateFiles();
+    await h.start();
+    const s2 = await acs.waitForInform((_i, s) => s.index === 2, 20_000);
+    assert.deepEqual(eventsOf(s2).sort(), ['0 BOOTSTRAP', '1 BOOT'], 'the first Inform after the restart is the reset one');
+    assert.equal(paramsOf(s2)['Device.DeviceInfo.ProvisioningCode'], '');
+    await acs.waitForSession(2, 5000);
+    await sleep(500);
+    assert.equal(acs.sessions.length, 2);
   });
 });

@@ -69,7 +69,7 @@ export class Harness {
     const t = sleep(ms, 'timeout' as const, { signal: ac.signal }).catch(() => 'cancelled' as const);
     const r = await Promise.race([d.stop(), t]);
     ac.abort();
-    if (r === 'timeout') {
+    if (r === 'timeout' || r === 'cancelled') {
       await d.kill();
       return null;
     }

@@ -64,7 +64,7 @@ try { assertValidCwmp('<x/>'); console.log('NO ERROR'); } catch (e) { console.lo
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       encoding: 'utf8',
       env: { ...process.env, PATH: emptyPath },
-      cwd: process.cwd(),
+      cwd: join(import.meta.dirname, '..', '..'), // the repository, where tsx is installed
       timeout: 30_000,
     });
     assert.match(r.stdout, /xmllint is not installed/);

@@ -202,6 +202,9 @@ test('Set/GetParameterAttributes: Notification 0/1/2 and AccessList, partial pat
     gpa(`${MS}PeriodicInformInterval`, `${DNS}2.`),
     spa({ name: `${DNS}2.DNSServer`, accessList: [] }),
     gpa(`${DNS}2.DNSServer`),
+    spa({ name: 'Device.DeviceInfo.HostName', notification: 1 }),
+    spa({ name: 'Device.DeviceInfo.HostName', notification: 0 }),
+    gpa('Device.DeviceInfo.HostName'),
   );
   expect(answers[0], 'SetParameterAttributesResponse');
   const list = expect(answers[1], 'GetParameterAttributesResponse').parameterList;
@@ -214,6 +217,9 @@ test('Set/GetParameterAttributes: Notification 0/1/2 and AccessList, partial pat
   assert.deepEqual(expect(answers[3], 'GetParameterAttributesResponse').parameterList, [
     { name: `${DNS}2.DNSServer`, notification: 2, accessList: [] },
   ], 'AccessListChange alone leaves Notification as it was');
+  assert.deepEqual(expect(answers[6], 'GetParameterAttributesResponse').parameterList, [
+    { name: 'Device.DeviceInfo.HostName', notification: 0, accessList: [] },
+  ], 'Notification back to 0');
 });
 
 test('SetParameterAttributes faults: 9009 for active on a canDeny parameter (nothing applied), forced ones stay active', async () => {

@@ -37,3 +37,12 @@ test('concurrent locked updates lose nothing', async () => {
   await Promise.all(Array.from({ length: 20 }, () => f.update((v) => ({ n: v.n + 1 }))));
   assert.equal((await f.load()).n, 20);
 });
+
+test('concurrent updates of different files in one directory do not collide', async () => {
+  const dir = await tmp();
+  const a = new DurableFile(join(dir, 'a.json'), () => ({ n: 0 }));
+  const b = new DurableFile(join(dir, 'b.json'), () => ({ n: 0 }));
+  await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).update((v) => ({ n: v.n + 1 }))));
+  assert.equal((await a.load()).n, 5);
+  assert.equal((await b.load()).n, 5);
+});

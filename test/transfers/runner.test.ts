@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { access, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Download, ScheduleDownload, Upload } from '../../src/cwmp/types.js';
 import { TransferQueue, type TransferEntry } from '../../src/transfers/queue.js';
@@ -486,12 +486,13 @@ test('stop() during a download puts it back in the queue; a new runner finishes 
   assert.equal(done[0].result?.faultCode, 0);
 });
 
-test('start() with the queue locked by a killed process does not throw; recovery happens once the lock clears', async (t) => {
+test('start() with an unusable queue file does not throw; recovery happens once the file is readable', async (t) => {
   const dir = await tempDir('lock');
   const queue = new TransferQueue(join(dir, 'transfers.json'));
   const e = await queue.enqueue(download('http://127.0.0.1:9/never'));
   await queue.modify(e.id, (x) => ({ ...x, state: 2, phase: 'rebooting', starts: 1 }));
-  await mkdir(queue.path + '.lock'); // what a SIGKILL during an update leaves behind
+  const good = await readFile(queue.path, 'utf8');
+  await writeFile(queue.path, '{"entries": [tr'); // e.g. restored from a broken backup
   const done: TransferEntry[] = [];
   const errors: string[] = [];
   const runner = new TransferRunner({
@@ -506,7 +507,42 @@ test('start() with the queue locked by a killed process does not throw; recovery
   await runner.start();
   assert.equal(done.length, 0);
   assert.match(errors[0], /cannot settle interrupted transfers yet/);
-  await rmdir(queue.path + '.lock');
-  const settled = await waitFor(() => done[0], 15_000, 'recovery after the lock cleared');
+  await writeFile(queue.path, good);
+  const settled = await waitFor(() => done[0], 15_000, 'recovery once the file is readable');
   assert.equal(settled.result?.faultCode, 0);
+});
+
+test('shutdown while waiting for the reboot keeps the phase and the files for the next start', async (t) => {
+  const dir = await tempDir('grace');
+  const srv = await FileServer.start();
+  t.after(() => srv.close());
+  srv.route('/fw.img', { body: 'image' });
+  const queue = new TransferQueue(join(dir, 'transfers.json'));
+  const workDir = join(dir, 'work');
+  const rebooted = join(dir, 'rebooted');
+  const runner = new TransferRunner({
+    queue,
+    workDir,
+    commands: () => ({ upgradeCommand: 'true', rebootCommand: `touch '${rebooted}'`, scriptCommand: '', configCommand: '' }),
+    limits: { rebootGraceMs: 60_000 },
+  });
+  await runner.start();
+  const e = await queue.enqueue(download(srv.url('/fw.img')));
+  runner.poke();
+  await waitFor(async () => (await exists(rebooted)) || undefined, 10_000, 'reboot-command');
+  await runner.stop(); // SIGTERM from the reboot
+  const [after] = await queue.list();
+  assert.deepEqual([after.state, after.phase], [2, 'rebooting']);
+  assert.deepEqual(await readdir(join(workDir, e.id)), ['00-fw.img']);
+  const done: TransferEntry[] = [];
+  const next = new TransferRunner({
+    queue,
+    workDir,
+    commands: () => ({ upgradeCommand: '', rebootCommand: '', scriptCommand: '', configCommand: '' }),
+    onTransferComplete: (x) => done.push(x),
+  });
+  t.after(() => next.stop());
+  await next.start();
+  assert.equal(done[0]?.result?.faultCode, 0, 'settled during start(), before the first Inform');
+  assert.deepEqual(await readdir(workDir), []);
 });
