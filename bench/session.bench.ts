@@ -24,7 +24,7 @@ import { openHttpSession } from '../src/transport/http-session.js';
 import { startTestAcs } from '../test/acs/index.js';
 import { startDaemon, tempDataDir } from '../test/helpers/daemon.js';
 import { BUILT_MAIN, ROOT, SESSION_LINE, startBuiltDaemon } from './helpers/daemon.js';
-import { realInformSource } from './helpers/inform.js';
+import { realInformSource, type InformStep } from './helpers/inform.js';
 import { makeSlimDist, type Swap } from './helpers/slim-dist.js';
 import { readRss, startChild, type Rss } from './helpers/proc.js';
 import { startServerProc } from './helpers/server-proc.js';
@@ -99,6 +99,7 @@ async function sessionTimes(): Promise<void> {
   });
   try {
     const build = samples();
+    const steps: Record<InformStep, Samples> = { refreshIdentity: samples(), changedParameters: samples(), informParameters: samples() };
     const toAcs = samples();
     const toBare = samples();
     const baseline = samples();
@@ -107,15 +108,21 @@ async function sessionTimes(): Promise<void> {
     for (let i = 0; i < WARMUP + SESSIONS; i++) {
       const keep = i >= WARMUP;
       const inform = await timed(keep ? build : undefined, () => informs.build());
+      if (keep) {
+        for (const [name, s] of Object.entries(steps) as [InformStep, Samples][]) {
+          s.wall.push(informs.lastSteps[name].wall);
+          s.cpu.push(informs.lastSteps[name].cpu);
+        }
+      }
       const xml = encode({ ns: NS_CWMP_1_2, header: { id: `bench-${i}` }, body: inform });
       informBytes = Buffer.byteLength(xml);
       // Rotate the order so that no variant always runs first (or right after a GC-heavy one).
-      const steps = [
+      const variants = [
         () => timed(keep ? toAcs : undefined, async () => void (posts = await realSession(acs.url, inform))),
         () => timed(keep ? toBare : undefined, async () => void (await realSession(bare.url, inform))),
         () => timed(keep ? baseline : undefined, () => bareRoundTrip(bare.url, xml)),
       ];
-      for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]();
+      for (let k = 0; k < variants.length; k++) await variants[(i + k) % variants.length]();
     }
     const [acsStats, bareStats] = await Promise.all([acs.stats(), bare.stats()]);
 
@@ -138,7 +145,10 @@ async function sessionTimes(): Promise<void> {
         row('runSession + openHttpSession → test ACS', toAcs, true),
         row('runSession + openHttpSession → bare CWMP server', toBare, true),
         row('baseline: bare undici Client, same 2 POSTs → bare CWMP server', baseline, false),
-        row('building the Inform (identity, pollChanges, informParameters; not in the rows above)', build, false),
+        row('building the Inform as the daemon does (not in the rows above)', build, false),
+        row('… of which model.refreshIdentity()', steps.refreshIdentity, false),
+        row('… of which model.changedParameters() (pollChanges)', steps.changedParameters, false),
+        row('… of which model.informParameters()', steps.informParameters, false),
       ],
     );
     console.log(
@@ -254,14 +264,20 @@ function medianFigure(list: IdleFigure[]): IdleFigure {
   };
 }
 
-/** Runs every probe once per round (the probes of a round at the same time); medians per probe. */
-async function measureRounds(probes: (() => Promise<IdleFigure>)[]): Promise<IdleFigure[]> {
+/** Runs every probe once per round (the probes of a round at the same time); all samples per probe. */
+async function measureRounds(probes: (() => Promise<IdleFigure>)[]): Promise<IdleFigure[][]> {
   const all: IdleFigure[][] = probes.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     const figures = await Promise.all(probes.map((p) => p()));
     figures.forEach((f, i) => all[i].push(f));
   }
-  return all.map(medianFigure);
+  return all;
+}
+
+/** "min–max" of VmRSS at IDLE_MS / at SETTLED_MS over the samples, MiB. */
+function spread(list: IdleFigure[]): string {
+  const r = (xs: number[]) => `${mb(Math.min(...xs))}–${mb(Math.max(...xs))}`;
+  return `${r(list.map((f) => f.rss.vmRss))} / ${r(list.map((f) => f.settled.vmRss))}`;
 }
 
 const mb = (kb: number): string => (kb / 1024).toFixed(1);
@@ -299,14 +315,36 @@ const SWAP_NAMES: Record<Swap, string> = { undici: 'undici deep imports', 'tough
 async function idleRss(): Promise<void> {
   const acs = await startTestAcs();
   try {
-    const [B, D, T] = await measureRounds([() => bareServerIdle(), () => builtDaemonIdle(acs.url), () => tsxDaemonIdle(acs.url)]);
+    // One set of rounds for everything (the breakdown is printed only above target): two built
+    // daemons per round (the main figure gets 2 × ROUNDS samples), the bare server, the tsx daemon,
+    // then the breakdown's children. All children of a round run at the same time.
+    const slims = await Promise.all(SWAPS.map((swaps) => makeSlimDist(swaps)));
+    let samples: IdleFigure[][];
+    try {
+      samples = await measureRounds([
+        () => bareServerIdle(),
+        () => builtDaemonIdle(acs.url),
+        () => builtDaemonIdle(acs.url),
+        () => tsxDaemonIdle(acs.url),
+        ...IMPORTS.map((item) => () => importIdle(item.code, item.use ?? '')),
+        () => builtDaemonIdle(acs.url, { nodeFlags: V8_FLAGS }),
+        ...slims.map((slim) => () => builtDaemonIdle(acs.url, { main: slim.main })),
+      ]);
+    } finally {
+      await Promise.all(slims.map((slim) => slim.remove()));
+    }
+    const [bares, built1, built2, tsxs, ...breakdown] = samples;
+    const builts = [...built1, ...built2];
+    const [B, D, T] = [bares, builts, tsxs].map(medianFigure);
     const over = D.rss.vmRss / B.rss.vmRss;
     console.log(
-      `### (b) idle memory ${IDLE_MS / 1000} s after ready (daemon: after its first session ended), and at ${SETTLED_MS / 1000} s; median of ${ROUNDS} starts each\n`,
+      `### (b) idle memory ${IDLE_MS / 1000} s after ready (daemon: after its first session ended), and at ${SETTLED_MS / 1000} s; ` +
+        `medians of ${ROUNDS} starts (built daemon: ${2 * ROUNDS})\n`,
     );
-    const row = (name: string, f: IdleFigure): string[] => [
+    const row = (name: string, f: IdleFigure, list: IdleFigure[]): string[] => [
       name,
       mb(f.rss.vmRss),
+      spread(list),
       ratio(f.rss.vmRss, B.rss.vmRss),
       `${mb(f.rss.rssAnon)} (${ratio(f.rss.rssAnon, B.rss.rssAnon)})`,
       mb(f.rss.rssFile),
@@ -317,6 +355,7 @@ async function idleRss(): Promise<void> {
       [
         'process',
         `VmRSS @${IDLE_MS / 1000} s (MiB)`,
+        `range @${IDLE_MS / 1000} s / @${SETTLED_MS / 1000} s`,
         '× bare',
         'RssAnon (× bare)',
         'RssFile',
@@ -324,27 +363,17 @@ async function idleRss(): Promise<void> {
         `idle CPU ${IDLE_MS / 1000}→${SETTLED_MS / 1000} s (ms/s)`,
       ],
       [
-        row(`bare: node -e "${BARE_SERVER}"`, B),
-        row(`daemon, built: node ${BUILT_MAIN.slice(ROOT.length + 1)} run (main figure)`, D),
-        row('daemon under tsx (test/helpers/daemon.ts startDaemon)', T),
+        row(`bare: node -e "${BARE_SERVER}"`, B, bares),
+        row(`daemon, built: node ${BUILT_MAIN.slice(ROOT.length + 1)} run (main figure)`, D, builts),
+        row('daemon under tsx (test/helpers/daemon.ts startDaemon)', T, tsxs),
       ],
     );
     console.log(`Main figure: ${ratio(D.rss.vmRss, B.rss.vmRss)} the bare server's VmRSS — target ≤ ${TARGET}×: ${over <= TARGET ? 'met' : 'NOT met'}.\n`);
     if (over <= TARGET) return;
 
-    console.log(`#### Where the memory goes (median of ${ROUNDS} rounds; the children of a round run at the same time)\n`);
-    const slims = await Promise.all(SWAPS.map((swaps) => makeSlimDist(swaps)));
-    let figures: IdleFigure[];
-    try {
-      figures = await measureRounds([
-        ...IMPORTS.map((item) => () => importIdle(item.code, item.use ?? '')),
-        () => builtDaemonIdle(acs.url),
-        () => builtDaemonIdle(acs.url, { nodeFlags: V8_FLAGS }),
-        ...slims.map((slim) => () => builtDaemonIdle(acs.url, { main: slim.main })),
-      ]);
-    } finally {
-      await Promise.all(slims.map((slim) => slim.remove()));
-    }
+    console.log(`#### Where the memory goes (medians of ${ROUNDS} rounds; daemon, built: the ${2 * ROUNDS} samples above)\n`);
+    const samplesPerChild = [...breakdown.slice(0, IMPORTS.length), builts, ...breakdown.slice(IMPORTS.length)];
+    const figures = samplesPerChild.map(medianFigure);
     const base = figures[0];
     const delta = (x: number, y: number): string => `${x >= y ? '+' : '−'}${mb(Math.abs(x - y))}`;
     const names = [
@@ -355,10 +384,11 @@ async function idleRss(): Promise<void> {
     ];
     const daemon = figures[IMPORTS.length];
     table(
-      ['child', `VmRSS @${IDLE_MS / 1000} s (MiB)`, 'Δ vs first row', `VmRSS @${SETTLED_MS / 1000} s`, 'Δ vs first row', 'Δ vs daemon, built'],
+      ['child', `VmRSS @${IDLE_MS / 1000} s (MiB)`, `range @${IDLE_MS / 1000} s / @${SETTLED_MS / 1000} s`, 'Δ vs first row', `VmRSS @${SETTLED_MS / 1000} s`, 'Δ vs first row', 'Δ vs daemon, built'],
       figures.map((f, i) => [
         names[i],
         mb(f.rss.vmRss),
+        spread(samplesPerChild[i]),
         delta(f.rss.vmRss, base.rss.vmRss),
         mb(f.settled.vmRss),
         delta(f.settled.vmRss, base.settled.vmRss),

@@ -13,8 +13,12 @@ import { updateSettings } from '../../src/settings/settings.js';
 export interface InformSource {
   /** A fresh Inform (2 PERIODIC), built as the daemon builds one before each session. */
   build(): Promise<Inform>;
+  /** Wall and CPU ms of each step of the last build(). */
+  readonly lastSteps: Record<InformStep, { wall: number; cpu: number }>;
   close(): Promise<void>;
 }
+
+export type InformStep = 'refreshIdentity' | 'changedParameters' | 'informParameters';
 
 export async function realInformSource(acsUrl: string): Promise<InformSource> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tr069-bench-model-'));
@@ -30,12 +34,23 @@ export async function realInformSource(acsUrl: string): Promise<InformSource> {
     } as unknown as Agent;
     const model = await buildAgentModel({ dataDir, agent });
     const queue = addEvent(emptyEventQueue(), '2 PERIODIC');
+    const lastSteps = {} as Record<InformStep, { wall: number; cpu: number }>;
+    const step = async <T>(name: InformStep, fn: () => Promise<T>): Promise<T> => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const v = await fn();
+      const c = process.cpuUsage(c0);
+      lastSteps[name] = { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+      return v;
+    };
     return {
+      lastSteps,
       async build() {
-        await model.refreshIdentity();
+        await step('refreshIdentity', () => model.refreshIdentity());
         // The daemon polls for changes before every Inform; nothing is notified here (no 4 VALUE CHANGE).
-        await model.changedParameters();
+        await step('changedParameters', () => model.changedParameters());
         const events = eventsForInform(queue);
+        const parameterList = await step('informParameters', () => model.informParameters(events.map((e) => e.eventCode)));
         return {
           method: 'Inform',
           deviceId: model.deviceId(),
@@ -43,7 +58,7 @@ export async function realInformSource(acsUrl: string): Promise<InformSource> {
           maxEnvelopes: 1,
           currentTime: currentTime(),
           retryCount: 0,
-          parameterList: await model.informParameters(events.map((e) => e.eventCode)),
+          parameterList,
         };
       },
       close: () => rm(dataDir, { recursive: true, force: true }),

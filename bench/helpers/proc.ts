@@ -24,8 +24,10 @@ export interface Child {
   proc: ChildProcess;
   /** Resolves with the first line (stdout or stderr, past or future) matching `re`. */
   waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
-  /** Number of lines seen so far that match `re` (counted as they arrive). */
+  /** Number of lines seen so far that match `re` (one of `countPatterns`, counted as they arrive). */
   count(re: RegExp): number;
+  /** Resolves once count(re) ≥ n. */
+  waitForCount(re: RegExp, n: number, timeoutMs?: number): Promise<void>;
   /** The last few KiB of output, for error messages. */
   tail(): string;
   stop(graceMs?: number): Promise<void>;
@@ -43,9 +45,16 @@ export function startChild(cmd: string, args: string[], opts: SpawnOptions & { c
   const counts = new Map<RegExp, number>((opts.countPatterns ?? []).map((re) => [re, 0]));
   const seen: string[] = []; // lines that matched nothing yet asked, bounded
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
+  const countWaiters: { re: RegExp; n: number; resolve: () => void }[] = [];
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const onLine = (line: string): void => {
     for (const [re, n] of counts) if (re.test(line)) counts.set(re, n + 1);
+    for (const w of [...countWaiters]) {
+      if ((counts.get(w.re) ?? 0) >= w.n) {
+        countWaiters.splice(countWaiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
     for (const w of [...waiters]) {
       if (w.re.test(line)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -87,6 +96,18 @@ export function startChild(cmd: string, args: string[], opts: SpawnOptions & { c
       });
     },
     count: (re) => counts.get(re) ?? 0,
+    waitForCount(re, n, timeoutMs = 15_000) {
+      if (!counts.has(re)) throw new Error(`${re} is not one of the countPatterns`);
+      if ((counts.get(re) ?? 0) >= n) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          countWaiters.splice(countWaiters.indexOf(w), 1);
+          reject(new Error(`fewer than ${n} lines matching ${re} within ${timeoutMs} ms from ${cmd}:\n${tail}`));
+        }, timeoutMs);
+        const w = { re, n, resolve: () => (clearTimeout(timer), resolve()) };
+        countWaiters.push(w);
+      });
+    },
     tail: () => tail,
     async stop(graceMs = 5000) {
       if (proc.exitCode !== null || proc.signalCode !== null) return;

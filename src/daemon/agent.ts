@@ -36,6 +36,8 @@ import { Transfers } from './transfers.js';
 /** Largest delay setTimeout accepts; longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const NOTIFICATION_POLL_MS = 2000;
+/** On stop, a running session gets this long to finish; then its connection is closed (its events stay queued). */
+const STOP_GRACE_MS = 5000;
 
 export interface AgentOptions {
   dataDir: string;
@@ -70,6 +72,8 @@ export class Agent implements AgentHooks {
   private sessionDone: Promise<void> = Promise.resolve();
   private bootAt = Date.now();
   private lastLocalAddress: string | undefined;
+  /** The transport of the running session, closed by stop() when the session outlasts the grace time. */
+  private activeTransport: { close(): Promise<void> } | undefined;
   /** Settings changes noticed during a session wait until it ends. */
   private settingsDirty = false;
   private rebootAfterSession = false;
@@ -111,7 +115,11 @@ export class Agent implements AgentHooks {
     this.unwatch?.();
     for (const t of [this.retryTimer, this.periodicTimer, this.scheduledTimer]) clearTimeout(t);
     clearInterval(this.pollTimer);
+    // A slow or silent ACS must not hold up SIGTERM for its reply timeout (30 s per message): every
+    // answer already given is persisted, so cutting the session short is as safe as a crash.
+    const grace = setTimeout(() => void this.activeTransport?.close().catch(() => undefined), STOP_GRACE_MS);
     await this.sessionDone;
+    clearTimeout(grace);
     await this.connreq?.close();
     await this.transfers?.stop();
     this.log.info('tr069-client stopped');
@@ -148,7 +156,13 @@ export class Agent implements AgentHooks {
 
   /** Persists the event, then makes sure a session will carry it. */
   async queueEvent(code: string, commandKey = ''): Promise<void> {
-    await this.saveState((s) => ({ ...s, events: addEvent(s.events, { code, commandKey }) }));
+    try {
+      await this.saveState((s) => ({ ...s, events: addEvent(s.events, { code, commandKey }) }));
+    } catch (err) {
+      // Not persisted, but still delivered if this process lives: better than dropping it.
+      this.log.error({ err, code }, 'cannot persist an event');
+      this.state = { ...this.state, events: addEvent(this.state.events, { code, commandKey }) };
+    }
     this.trigger();
   }
 
@@ -224,7 +238,9 @@ export class Agent implements AgentHooks {
     clearTimeout(this.scheduledTimer);
     const next = [...this.state.scheduledInforms].sort((a, b) => a.dueAt - b.dueAt)[0];
     if (!next) return;
-    this.armTimer('scheduled', next.dueAt, () => void this.fireScheduledInforms());
+    this.armTimer('scheduled', next.dueAt, () =>
+      void this.fireScheduledInforms().catch((err: unknown) => this.log.error({ err }, 'cannot fire scheduled informs')),
+    );
   }
 
   private async fireScheduledInforms(): Promise<void> {
@@ -273,6 +289,9 @@ export class Agent implements AgentHooks {
     if (changed.length > 0 && !this.state.events.some((e) => e.code === '4 VALUE CHANGE')) {
       await this.saveState((st) => ({ ...st, events: addEvent(st.events, { code: '4 VALUE CHANGE', commandKey: '' }) }));
     }
+    // Before the events are taken: it puts 7 TRANSFER COMPLETE + M <Method> of every
+    // TransferComplete it returns into the state, so the Inform announces what the session sends.
+    const cpeRequests: QueuedCpeRequest[] = await this.transfers.pendingTransferCompletes();
     const events = eventsForInform(this.state.events);
     const inform: Inform = {
       method: 'Inform',
@@ -286,7 +305,6 @@ export class Agent implements AgentHooks {
         ...(events.some((e) => e.eventCode === '4 VALUE CHANGE') ? changed : []),
       ]),
     };
-    const cpeRequests: QueuedCpeRequest[] = await this.transfers.pendingTransferCompletes();
     const transport = openHttpSession({
       url,
       username: s.username,
@@ -295,6 +313,7 @@ export class Agent implements AgentHooks {
       clientCertFile: s['client-certificate'] || undefined,
       checkCertificate: s['check-certificate'],
     });
+    this.activeTransport = transport;
     const rpcs: string[] = [];
     const outcome = await runSession({
       transport,
@@ -322,6 +341,7 @@ export class Agent implements AgentHooks {
         ? (dir: 'sent' | 'received', body: string) => this.log.debug({ dir, body: redactSoap(body) }, 'soap')
         : undefined,
     });
+    this.activeTransport = undefined;
     const durationMs = Date.now() - started;
     const eventCodes = events.map((e) => (e.commandKey ? `${e.eventCode} (${e.commandKey})` : e.eventCode));
     if (outcome.ok) {
@@ -485,7 +505,11 @@ export class Agent implements AgentHooks {
   private async onSettingsFileChanged(): Promise<void> {
     this.settingsDirty = true;
     if (this.running) return; // applied when the session ends
-    if (await this.applySettings()) this.trigger();
+    try {
+      if (await this.applySettings()) this.trigger();
+    } catch (err) {
+      this.log.error({ err }, 'cannot apply the new settings');
+    }
   }
 
   /** Returns true when the change calls for a session (new ACS URL, client enabled). */
@@ -574,10 +598,15 @@ export async function runDaemon(opts: AgentOptions & { signal: AbortSignal }): P
     await agent.stop().catch(() => undefined);
     return 1;
   }
+  // A stray rejection must not take the agent down: its state is on disk, but a dead daemon
+  // answers no connection request until someone restarts it.
+  const onRejection = (err: unknown) => agent.log.error({ err }, 'unhandled rejection');
+  process.on('unhandledRejection', onRejection);
   // Timers are unref'd; this keeps the process alive until it is told to stop.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   if (!opts.signal.aborted) await new Promise<void>((resolve) => opts.signal.addEventListener('abort', () => resolve(), { once: true }));
   clearInterval(keepAlive);
   await agent.stop();
+  process.off('unhandledRejection', onRejection);
   return 0;
 }

@@ -13,6 +13,12 @@ import {
 } from '../connreq/index.js';
 import type { Agent } from './agent.js';
 
+/** A listener that could not start (port taken, address gone) is tried again, backing off to a minute. */
+const RETRY_MIN_MS = 2_000;
+const RETRY_MAX_MS = 60_000;
+/** Key of a listener whose start failed: differs from every real key, so the next apply() tries again. */
+const FAILED = 'failed';
+
 export class ConnectionRequests {
   private http: HttpConnectionRequestListener | undefined;
   private httpKey = '';
@@ -20,11 +26,29 @@ export class ConnectionRequests {
   private udpKey = '';
   private localAddress: string | undefined;
   private binding: StunBinding | undefined;
+  /** The write of the 6 CONNECTION REQUEST event in flight, if any (see accepted()). */
+  private queueing: Promise<void> | undefined;
+  /** apply() and close() run one at a time: two overlapping restarts would both bind the port. */
+  private changes: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = RETRY_MIN_MS;
 
   constructor(private readonly agent: Agent) {}
 
   /** (Re)starts or stops the listeners to match the current settings. Never throws. */
-  async apply(): Promise<void> {
+  apply(): Promise<void> {
+    return this.serialized(() => this.applyNow());
+  }
+
+  private serialized(step: () => Promise<void>): Promise<void> {
+    const run = this.changes.then(step);
+    this.changes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const s = this.agent.settings;
     const wantHttp = s.enabled && s['connection-request-enabled'];
     const httpKey = wantHttp ? `${s['connection-request-address']}|${s['connection-request-port']}|${this.agent.state.connectionRequestPath}` : '';
@@ -43,6 +67,7 @@ export class ConnectionRequests {
             log: this.agent.log,
           });
         } catch (err) {
+          this.httpKey = FAILED;
           this.agent.log.error({ err, port: s['connection-request-port'] }, 'cannot start the connection-request listener');
         }
       }
@@ -83,9 +108,23 @@ export class ConnectionRequests {
                 : undefined,
           });
         } catch (err) {
+          this.udpKey = FAILED;
           this.agent.log.error({ err, port: s['udp-connection-request-port'] }, 'cannot start the UDP connection-request listener');
         }
       }
+    }
+    // Without a retry, a port that was busy at start would leave the device unreachable until the
+    // next settings change; once the listener is up, ConnectionRequestURL changes and is notified.
+    if (this.httpKey === FAILED || this.udpKey === FAILED) {
+      const delay = this.retryDelayMs;
+      this.retryDelayMs = Math.min(delay * 2, RETRY_MAX_MS);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.apply();
+      }, delay);
+      this.retryTimer.unref();
+    } else {
+      this.retryDelayMs = RETRY_MIN_MS;
     }
   }
 
@@ -93,28 +132,40 @@ export class ConnectionRequests {
     if (address) this.localAddress = address;
   }
 
-  /** Device.ManagementServer.ConnectionRequestURL ("" while the listener is off or the address unknown). */
+  /**
+   * Device.ManagementServer.ConnectionRequestURL ("" while the listener is off or the address unknown):
+   * the address the listener is bound to (connection-request-address), else the local address
+   * towards the ACS.
+   */
   url(): string {
-    if (!this.http || !this.localAddress) return '';
-    return connectionRequestUrl(this.localAddress, this.http.port, this.agent.state.connectionRequestPath);
+    const host = this.http && (boundAddress(this.http.address) ?? this.localAddress);
+    if (!this.http || !host) return '';
+    return connectionRequestUrl(host, this.http.port, this.agent.state.connectionRequestPath);
   }
 
-  /** Device.ManagementServer.UDPConnectionRequestAddress. */
+  /** Device.ManagementServer.UDPConnectionRequestAddress: the STUN mapping, else as url(). */
   udpAddress(): string {
     if (!this.udp) return '';
     if (this.binding) return this.binding.udpConnectionRequestAddress;
-    return this.localAddress ? udpConnectionRequestAddress(this.localAddress, this.udp.port) : '';
+    const host = boundAddress(this.udp.address) ?? this.localAddress;
+    return host ? udpConnectionRequestAddress(host, this.udp.port) : '';
   }
 
   natDetected(): boolean {
     return this.binding?.natDetected ?? false;
   }
 
-  async close(): Promise<void> {
-    await this.http?.close();
-    await this.udp?.close();
-    this.http = this.udp = undefined;
-    this.httpKey = this.udpKey = '';
+  close(): Promise<void> {
+    return this.serialized(async () => {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.retryDelayMs = RETRY_MIN_MS;
+      await this.http?.close();
+      await this.udp?.close();
+      this.http = this.udp = undefined;
+      this.httpKey = this.udpKey = '';
+      this.binding = undefined;
+    });
   }
 
   private credentials() {
@@ -122,11 +173,30 @@ export class ConnectionRequests {
     return { username: s['connection-request-username'], password: s['connection-request-password'] };
   }
 
+  /**
+   * One accepted request: persist 6 CONNECTION REQUEST and ask for a session. At most one write is in
+   * flight: a request accepted meanwhile is covered by it, because the event it lands (with a new
+   * seq) is only delivered by an Inform built after it has landed, i.e. after that request too. One
+   * write per request would put dozens of writers on the state file's lock during a burst; the
+   * losers got ELOCKED, and the unhandled rejection took the daemon down.
+   */
   private accepted(via: 'http' | 'udp'): void {
     if (this.agent.status() !== 'running') return;
     this.agent.log.info({ via }, 'connection request accepted');
-    void this.agent.queueEvent('6 CONNECTION REQUEST');
+    if (this.queueing) return;
+    this.queueing = this.agent
+      .queueEvent('6 CONNECTION REQUEST')
+      .catch((err: unknown) => this.agent.log.error({ err }, 'cannot queue the connection-request event'))
+      .finally(() => {
+        this.queueing = undefined;
+      });
   }
+}
+
+/** The listener's address when it is a specific one; undefined for the wildcards (all interfaces). */
+function boundAddress(address: string): string | undefined {
+  const a = address.replace(/^\[|\]$/g, '').toLowerCase();
+  return /^[0:.]*$/.test(a) || a === '::ffff:0.0.0.0' ? undefined : address;
 }
 
 function acsHost(url: string): string {

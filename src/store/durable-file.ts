@@ -19,6 +19,9 @@ export class StateFileError extends Error {
   }
 }
 
+/** Tail of the queue of updates per file path in this process. */
+const inProcessQueue = new Map<string, Promise<void>>();
+
 export class DurableFile<T> {
   constructor(
     readonly path: string,
@@ -54,8 +57,25 @@ export class DurableFile<T> {
     await writeFileAtomic(this.path, JSON.stringify(value, null, 1) + '\n', { mode: 0o600, fsync: true });
   }
 
-  /** Locked read-modify-write; returns the value written. */
-  async update(change: (current: T) => T | Promise<T>): Promise<T> {
+  /**
+   * Locked read-modify-write; returns the value written. Updates of one file from this process run
+   * one at a time (queued here), so the cross-process lock is only ever contended by another process.
+   */
+  update(change: (current: T) => T | Promise<T>): Promise<T> {
+    const prev = inProcessQueue.get(this.path) ?? Promise.resolve();
+    const run = prev.then(() => this.lockedUpdate(change));
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    inProcessQueue.set(this.path, tail);
+    void tail.then(() => {
+      if (inProcessQueue.get(this.path) === tail) inProcessQueue.delete(this.path);
+    });
+    return run;
+  }
+
+  private async lockedUpdate(change: (current: T) => T | Promise<T>): Promise<T> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     // A process killed while holding the lock (kill -9, power loss) leaves the lock dir behind; its
     // mtime stops being refreshed, so after `stale` ms it is taken over. The retries must outlast

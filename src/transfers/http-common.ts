@@ -1,10 +1,12 @@
-// What downloads and uploads share: the undici agent (TLS verified, optional CA bundle, timeouts),
-// one request with 401 → credentials retry and bounded redirects, and the mapping of network
-// errors to CWMP fault codes (before the response: cannot contact; after: incomplete).
+// What downloads and uploads share: the connection settings (TLS verified, optional CA bundle,
+// timeouts) as an undici agent (uploads) or for http-get.ts (downloads), one logical request with
+// 401 → credentials retry and bounded redirects, and the mapping of network errors to CWMP fault
+// codes (before the response: cannot contact; after: incomplete).
 import { readFile } from 'node:fs/promises';
 import { Agent, type Dispatcher } from 'undici';
 import { answerChallenge } from './http-auth.js';
 import { FAULT, TransferFault } from './faults.js';
+import type { ConnectSettings } from './http-get.js';
 
 export interface HttpTransferOptions {
   /** PEM bundle to verify HTTPS servers with (replaces the system store); undefined = system store. */
@@ -39,18 +41,38 @@ export class TransferAborted extends Error {
   }
 }
 
-export async function makeAgent(opts: HttpTransferOptions): Promise<Agent> {
+/** The settings a connection is made with (reads the CA file). */
+export async function connectSettings(opts: HttpTransferOptions): Promise<ConnectSettings> {
   const ca = opts.caFile ? await readFile(opts.caFile) : undefined;
-  return new Agent({
+  return {
+    ...(ca ? { ca } : {}),
+    rejectUnauthorized: opts.rejectUnauthorized ?? true,
+    connectTimeoutMs: opts.connectTimeoutMs ?? HTTP_DEFAULTS.connectTimeoutMs,
+    headersTimeoutMs: opts.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs,
+  };
+}
+
+/** What each agent of makeAgent was made with: a download given that agent connects the same way. */
+const agentSettings = new WeakMap<Agent, ConnectSettings>();
+
+export function settingsOfAgent(agent: Agent): ConnectSettings | undefined {
+  return agentSettings.get(agent);
+}
+
+export async function makeAgent(opts: HttpTransferOptions): Promise<Agent> {
+  const s = await connectSettings(opts);
+  const agent = new Agent({
     connect: {
-      ...(ca ? { ca } : {}),
-      rejectUnauthorized: opts.rejectUnauthorized ?? true,
-      timeout: opts.connectTimeoutMs ?? HTTP_DEFAULTS.connectTimeoutMs,
+      ...(s.ca ? { ca: s.ca } : {}),
+      rejectUnauthorized: s.rejectUnauthorized,
+      timeout: s.connectTimeoutMs,
     },
-    headersTimeout: opts.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs,
+    headersTimeout: s.headersTimeoutMs,
     bodyTimeout: opts.idleTimeoutMs ?? HTTP_DEFAULTS.idleTimeoutMs,
     connections: 2,
   });
+  agentSettings.set(agent, s);
+  return agent;
 }
 
 /** A URL fit for logs: no credentials, query or fragment (signed URLs carry tokens there). */
@@ -93,8 +115,8 @@ export function networkFault(err: unknown, stage: 'connect' | 'body', bodyFault:
     let what = `cannot contact ${host}`;
     if (codes.some((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN')) what = `cannot resolve ${host}`;
     else if (codes.includes('ECONNREFUSED')) what = `${host} refused the connection`;
-    else if (codes.includes('UND_ERR_CONNECT_TIMEOUT')) what = `connecting to ${host} timed out`;
-    else if (codes.includes('UND_ERR_HEADERS_TIMEOUT')) what = `${host} did not answer in time`;
+    else if (codes.some((c) => c === 'UND_ERR_CONNECT_TIMEOUT' || c === 'ERR_CONNECT_TIMEOUT')) what = `connecting to ${host} timed out`;
+    else if (codes.some((c) => c === 'UND_ERR_HEADERS_TIMEOUT' || c === 'ERR_HEADERS_TIMEOUT')) what = `${host} did not answer in time`;
     else if (codes.some((c) => TLS_CODES.test(c))) what = `TLS with ${host} failed (certificate not trusted or invalid)`;
     return new TransferFault(FAULT.cannotContact, `${what}: ${message}${code ? ` (${code})` : ''}`);
   }
@@ -127,12 +149,44 @@ export interface ExchangeResult {
   url: string;
 }
 
+/** What the negotiation looks at in a response. */
+export interface ResponseHead {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Sends the requests of one negotiation (the client underneath: undici or http-get.ts). */
+export interface Sender<R extends ResponseHead> {
+  send(url: URL, headers: Record<string, string>): Promise<R>;
+  /** Gets rid of a 401/403/redirect response. */
+  discard(res: R): Promise<void>;
+}
+
+export type NegotiateArgs = Omit<ExchangeArgs, 'agent' | 'highWaterMark'>;
+
+/** exchange() through undici (uploads). */
+export async function exchange(a: ExchangeArgs): Promise<ExchangeResult> {
+  return negotiate(a, {
+    send: (u, headers) =>
+      a.agent.request({
+        origin: u.origin,
+        path: u.pathname + u.search,
+        method: a.method,
+        headers,
+        body: a.body,
+        signal: a.signal,
+        ...(a.highWaterMark ? { highWaterMark: a.highWaterMark } : {}),
+      }),
+    discard,
+  });
+}
+
 /**
  * One logical request: answers one 401 per URL with the credentials (only when asked — they are
  * never sent pre-emptively), follows redirects (http/https only, never https → http). A 401/403
  * that the credentials cannot satisfy is fault 9012. Other statuses are returned to the caller.
  */
-export async function exchange(a: ExchangeArgs): Promise<ExchangeResult> {
+export async function negotiate<R extends ResponseHead>(a: NegotiateArgs, sender: Sender<R>): Promise<{ res: R; url: string }> {
   let url = a.url;
   let authorization: string | undefined;
   let authTried = false;
@@ -141,24 +195,16 @@ export async function exchange(a: ExchangeArgs): Promise<ExchangeResult> {
     const headers: Record<string, string> = { 'user-agent': a.userAgent, ...a.headers };
     if (authorization) headers.authorization = authorization;
     if (a.body) headers['content-length'] = String(a.body.length);
-    let res: Dispatcher.ResponseData;
+    let res: R;
     try {
-      res = await a.agent.request({
-        origin: u.origin,
-        path: u.pathname + u.search,
-        method: a.method,
-        headers,
-        body: a.body,
-        signal: a.signal,
-        ...(a.highWaterMark ? { highWaterMark: a.highWaterMark } : {}),
-      });
+      res = await sender.send(u, headers);
     } catch (err) {
       if (a.signal.aborted) throw abortError(a.signal);
       throw networkFault(err, 'connect', FAULT.incomplete, u.host);
     }
     const status = res.statusCode;
     if (status === 401) {
-      await discard(res);
+      await sender.discard(res);
       if (!a.username && !a.password) {
         throw new TransferFault(FAULT.serverAuth, `${u.host} requires authentication and no credentials were given (HTTP 401)`);
       }
@@ -182,11 +228,11 @@ export async function exchange(a: ExchangeArgs): Promise<ExchangeResult> {
       continue;
     }
     if (status === 403) {
-      await discard(res);
+      await sender.discard(res);
       throw new TransferFault(FAULT.serverAuth, `${u.host} denied access (HTTP 403)`);
     }
     if (a.redirectStatuses.includes(status)) {
-      await discard(res);
+      await sender.discard(res);
       const location = res.headers.location;
       if (typeof location !== 'string' || !location) {
         throw new TransferFault(FAULT.cannotAccess, `HTTP ${status} redirect without a Location`);

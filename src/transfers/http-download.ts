@@ -6,16 +6,18 @@ import { constants } from 'node:fs';
 import { open, statfs, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
-import type { Agent, Dispatcher } from 'undici';
+import type { Agent } from 'undici';
 import { FAULT, TransferFault, duration } from './faults.js';
 import {
   HTTP_DEFAULTS,
   abortError,
-  exchange,
-  makeAgent,
+  connectSettings,
+  negotiate,
   networkFault,
+  settingsOfAgent,
   type HttpTransferOptions,
 } from './http-common.js';
+import { httpGet, type BodySink, type GetResponse } from './http-get.js';
 
 export interface DownloadSpec {
   url: string;
@@ -32,7 +34,10 @@ export interface DownloadSpec {
   /** Hard cap on bytes accepted (default 4 GiB). */
   maxBytes?: number;
   signal?: AbortSignal;
-  /** Reuse a connection pool across several downloads (a manifest's links). */
+  /**
+   * The connection settings of several downloads (a manifest's links): an agent of makeAgent()
+   * connects like the options it was made with. Connections are not pooled (one per request).
+   */
   agent?: Agent;
 }
 
@@ -100,64 +105,124 @@ export async function checkFreeSpace(dir: string, needed: number): Promise<void>
   }
 }
 
-/** Writes all of bufs (a short write is continued, as the system call allows). */
-async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
-  const total = bufs.reduce((n, b) => n + b.length, 0);
-  const { bytesWritten } = await fh.writev(bufs);
-  if (bytesWritten === total) return;
-  let rest = Buffer.concat(bufs).subarray(bytesWritten);
-  while (rest.length > 0) {
-    const { bytesWritten: n } = await fh.write(rest);
-    if (n <= 0) throw new Error('write made no progress');
-    rest = rest.subarray(n);
+/** The body is gathered into a few reused buffers of this size, each hashed, then written in one call. */
+const BATCH_BYTES = 1024 * 1024;
+/** Buffers in the pool: while one fills, the others wait for the disk; then the socket is paused. */
+const BATCHES = 4;
+/**
+ * fdatasync this often during the download, in the background: the disk writes back while the
+ * network is still busy, the final fsync finds little left, and dirty pages stay bounded.
+ */
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The body's sink: counts (stopping at `limit`), copies into pooled batches, hashes a batch when it
+ * is full and queues it for writing (one write in flight, in order). It stops the flow while it has
+ * no spare batch, so memory is the pool (BATCHES × BATCH_BYTES) whatever the file size.
+ */
+class FileFiller implements BodySink {
+  bytes = 0;
+  private readonly hash = createHash('sha256');
+  private readonly free: Buffer[] = [];
+  private cur: Buffer | undefined;
+  private fill = 0;
+  private position = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private flushing: Promise<void> | undefined;
+  private unflushed = 0;
+  private error: unknown;
+  private stopped = false;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly res: GetResponse,
+    private readonly limit: number,
+    private readonly overLimit: () => TransferFault,
+    private readonly onData: () => void,
+  ) {
+    for (let i = 0; i < BATCHES; i++) this.free.push(Buffer.allocUnsafeSlow(BATCH_BYTES));
+    this.cur = this.free.pop();
+  }
+
+  data(piece: Buffer): boolean {
+    this.onData();
+    this.bytes += piece.length;
+    if (this.bytes > this.limit) throw this.overLimit();
+    let off = 0;
+    while (off < piece.length) {
+      // a piece (one socket read) is smaller than a batch, and we stop while a spare one is left:
+      // the allocation is a safety net that is not reached
+      this.cur ??= Buffer.allocUnsafeSlow(BATCH_BYTES);
+      const n = piece.copy(this.cur, this.fill, off);
+      this.fill += n;
+      off += n;
+      if (this.fill === BATCH_BYTES) this.queue();
+    }
+    this.stopped = this.free.length === 0;
+    return !this.stopped;
+  }
+
+  /** Writes the rest; resolves with the size and SHA-256 once everything is written. */
+  async finish(): Promise<{ bytes: number; sha256: string }> {
+    if (this.fill > 0) this.queue();
+    await this.settled();
+    if (this.error) throw this.error;
+    return { bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+
+  /** Waits for the writes already queued (after a failure, before the file is closed). */
+  async settled(): Promise<void> {
+    await this.writing;
+    await this.flushing;
+  }
+
+  private queue(): void {
+    const buf = this.cur!;
+    const n = this.fill;
+    const at = this.position;
+    this.cur = this.free.pop();
+    this.fill = 0;
+    this.position += n;
+    this.hash.update(n === buf.length ? buf : buf.subarray(0, n));
+    this.writing = this.writing.then(async () => {
+      if (this.error) return;
+      try {
+        await writeAll(this.fh, buf, n, at);
+      } catch (err) {
+        this.failed(err);
+        return;
+      }
+      if (this.free.length < BATCHES) this.free.push(buf);
+      this.cur ??= this.free.pop();
+      this.unflushed += n;
+      if (this.unflushed >= FLUSH_EVERY_BYTES && !this.flushing) {
+        this.unflushed = 0;
+        this.flushing = this.fh
+          .datasync()
+          .catch((err: unknown) => this.failed(err))
+          .finally(() => (this.flushing = undefined));
+      }
+      if (this.stopped) {
+        this.stopped = false;
+        this.res.resume();
+      }
+    });
+  }
+
+  private failed(err: unknown): void {
+    this.error ??= err;
+    this.res.destroy(err instanceof Error ? err : new Error(String(err)));
   }
 }
 
-/** Read-ahead of the response body: 1 MiB instead of 64 KiB doubles loopback throughput (bench). */
-const BODY_HIGH_WATER_MARK = 1024 * 1024;
-/** Chunks are gathered into writes of about this size; at most one write is in flight. */
-const WRITE_BATCH_BYTES = 1024 * 1024;
-
-/**
- * Copies the body to the file, counting and hashing on the way and stopping at `limit`. Memory is
- * bounded (one batch being written, one being gathered) and reading overlaps writing.
- */
-async function copyToFile(
-  body: AsyncIterable<Buffer>,
-  fh: FileHandle,
-  limit: number,
-  overLimit: () => TransferFault,
-  onData: () => void,
-): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  let writing: Promise<void> = Promise.resolve();
-  let writeError: unknown;
-  const flush = async (): Promise<void> => {
-    await writing;
-    if (writeError) throw writeError;
-    const b = batch;
-    batch = [];
-    batchBytes = 0;
-    writing = writeAll(fh, b).catch((err: unknown) => {
-      writeError = err;
-    });
-  };
-  for await (const chunk of body) {
-    onData();
-    bytes += chunk.length;
-    if (bytes > limit) throw overLimit();
-    hash.update(chunk);
-    batch.push(chunk);
-    batchBytes += chunk.length;
-    if (batchBytes >= WRITE_BATCH_BYTES) await flush();
+/** Writes buf[0, n) at position (a short write is continued, as the system call allows). */
+async function writeAll(fh: FileHandle, buf: Buffer, n: number, position: number): Promise<void> {
+  let off = 0;
+  while (off < n) {
+    const { bytesWritten } = await fh.write(buf, off, n - off, position + off);
+    if (bytesWritten <= 0) throw new Error('write made no progress');
+    off += bytesWritten;
   }
-  if (batch.length > 0) await flush();
-  await writing;
-  if (writeError) throw writeError;
-  return { bytes, sha256: hash.digest('hex') };
 }
 
 /** Downloads spec.url; throws TransferFault (or TransferAborted when spec.signal fired). */
@@ -178,23 +243,26 @@ export async function downloadToFile(spec: DownloadSpec, opts: HttpTransferOptio
   // Our own idle watchdog: undici's bodyTimeout runs on coarse timers.
   const idleMs = opts.idleTimeoutMs ?? HTTP_DEFAULTS.idleTimeoutMs;
   let idle: NodeJS.Timeout | undefined;
-  const agent = spec.agent ?? (await makeAgent(opts));
+  const conn = (spec.agent && settingsOfAgent(spec.agent)) || (await connectSettings(opts));
   let created = false;
-  let failed = false;
-  let res: Dispatcher.ResponseData | undefined;
+  let res: GetResponse | undefined;
   try {
-    ({ res } = await exchange({
-      agent,
-      method: 'GET',
-      url: spec.url,
-      username: spec.username ?? '',
-      password: spec.password ?? '',
-      signal,
-      maxRedirects: opts.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
-      redirectStatuses: [301, 302, 303, 307, 308],
-      userAgent: opts.userAgent ?? HTTP_DEFAULTS.userAgent,
-      highWaterMark: BODY_HIGH_WATER_MARK,
-    }));
+    ({ res } = await negotiate(
+      {
+        method: 'GET',
+        url: spec.url,
+        username: spec.username ?? '',
+        password: spec.password ?? '',
+        signal,
+        maxRedirects: opts.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
+        redirectStatuses: [301, 302, 303, 307, 308],
+        userAgent: opts.userAgent ?? HTTP_DEFAULTS.userAgent,
+      },
+      {
+        send: (url, headers) => httpGet({ url, headers, signal }, conn),
+        discard: async (r) => r.destroy(),
+      },
+    ));
     if (res.statusCode < 200 || res.statusCode >= 300) {
       throw new TransferFault(FAULT.cannotAccess, `${host} answered HTTP ${res.statusCode} for the file`);
     }
@@ -220,10 +288,14 @@ export async function downloadToFile(spec: DownloadSpec, opts: HttpTransferOptio
     const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     created = true;
     let copied: { bytes: number; sha256: string };
+    const filler = new FileFiller(fh, res, limit, overLimit, () => idle?.refresh());
     try {
       try {
-        copied = await copyToFile(res.body, fh, limit, overLimit, () => idle?.refresh());
+        await res.readBody(filler);
+        copied = await filler.finish();
       } catch (err) {
+        res.destroy();
+        await filler.settled();
         if (signal.aborted) throw abortError(signal);
         throw networkFault(err, 'body', FAULT.incomplete, host);
       }
@@ -236,18 +308,13 @@ export async function downloadToFile(spec: DownloadSpec, opts: HttpTransferOptio
     }
     return { path, size: copied.bytes, sha256: copied.sha256 };
   } catch (err) {
-    failed = true;
-    if (res && !res.body.destroyed) {
-      res.body.on('error', () => undefined); // destroying an unread body emits "Request aborted"
-      res.body.destroy();
-    }
+    res?.destroy();
     if (created) await unlink(path).catch(() => undefined);
     if (signal.aborted && !(err instanceof TransferFault)) throw abortError(signal);
     throw err;
   } finally {
     clearTimeout(timer);
     clearTimeout(idle);
-    if (!spec.agent) await (failed ? agent.destroy(null) : agent.close()).catch(() => undefined);
   }
 }
 

@@ -219,30 +219,18 @@ export class TransferQueue {
 
   /** The TransferComplete calls still owed to the ACS, oldest first. */
   async pendingTransferCompletes(): Promise<TransferComplete[]> {
-    return (await this.list())
-      .filter((e) => e.result && !e.isAutonomous)
-      .map((e) => ({
-        method: 'TransferComplete',
-        commandKey: e.commandKey,
-        faultStruct: { faultCode: e.result!.faultCode, faultString: e.result!.faultString },
-        startTime: e.result!.startTime,
-        completeTime: e.result!.completeTime,
-      }));
+    return completionRequests(await this.list());
   }
 
   /** Inform events for the pending TransferCompletes: one "7 TRANSFER COMPLETE" + "M <Method>" per key. */
   async pendingEvents(): Promise<EventStruct[]> {
-    const done = (await this.list()).filter((e) => e.result && !e.isAutonomous);
-    if (done.length === 0) return [];
-    const events: EventStruct[] = [{ eventCode: '7 TRANSFER COMPLETE', commandKey: '' }];
-    const seen = new Set<string>();
-    for (const e of done) {
-      const code = `M ${e.method}`;
-      if (seen.has(code + '\n' + e.commandKey)) continue;
-      seen.add(code + '\n' + e.commandKey);
-      events.push({ eventCode: code, commandKey: e.commandKey });
-    }
-    return events;
+    return completionEvents(await this.list());
+  }
+
+  /** Both of the above from ONE read of the file, so that they always match. */
+  async pendingCompletions(): Promise<{ requests: TransferComplete[]; events: EventStruct[] }> {
+    const entries = await this.list();
+    return { requests: completionRequests(entries), events: completionEvents(entries) };
   }
 
   /** The ACS answered TransferCompleteResponse for this key: forget the oldest completed entry with it. */
@@ -266,6 +254,32 @@ export class TransferQueue {
     });
     return dropped;
   }
+}
+
+function completionRequests(entries: TransferEntry[]): TransferComplete[] {
+  return entries
+    .filter((e) => e.result && !e.isAutonomous)
+    .map((e) => ({
+      method: 'TransferComplete',
+      commandKey: e.commandKey,
+      faultStruct: { faultCode: e.result!.faultCode, faultString: e.result!.faultString },
+      startTime: e.result!.startTime,
+      completeTime: e.result!.completeTime,
+    }));
+}
+
+function completionEvents(entries: TransferEntry[]): EventStruct[] {
+  const done = entries.filter((e) => e.result && !e.isAutonomous);
+  if (done.length === 0) return [];
+  const events: EventStruct[] = [{ eventCode: '7 TRANSFER COMPLETE', commandKey: '' }];
+  const seen = new Set<string>();
+  for (const e of done) {
+    const code = `M ${e.method}`;
+    if (seen.has(code + '\n' + e.commandKey)) continue;
+    seen.add(code + '\n' + e.commandKey);
+    events.push({ eventCode: code, commandKey: e.commandKey });
+  }
+  return events;
 }
 
 // ---- request checks ----------------------------------------------------------------------

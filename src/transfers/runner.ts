@@ -7,7 +7,7 @@
 import { mkdir, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Agent } from 'undici';
-import { describeFailure, runShellCommand, type CommandRunner, type CommandSpec } from './commands.js';
+import { describeFailure, runShellCommand, type CommandResult, type CommandRunner, type CommandSpec } from './commands.js';
 import { parseConfigExport } from './config-export.js';
 import { FAULT, TransferFault, asTransferFault, duration } from './faults.js';
 import { TransferAborted, makeAgent, urlForLog, type HttpTransferOptions } from './http-common.js';
@@ -446,17 +446,21 @@ export class TransferRunner {
     }
     await this.setPhase(e.id, 'rebooting');
     this.log.info(this.describe(e), 'upgrade applied; running reboot-command');
-    try {
-      await this.command(e, { command: cmds.rebootCommand, args: [], timeoutMs: this.limits.rebootTimeoutMs, purpose: 'reboot-command' });
-    } catch (err) {
-      const f = asTransferFault(err);
-      return { faultCode: FAULT.transferFailure, message: `the upgrade was installed but ${f.message}` };
+    const reboot = await this.execute(e, { command: cmds.rebootCommand, args: [], timeoutMs: this.limits.rebootTimeoutMs, purpose: 'reboot-command' });
+    // The shutdown of the reboot itself may stop us while reboot-command still runs (stop() came
+    // first: never start the grace wait then, or the shutdown hangs for it) or end reboot-command
+    // with a signal before stop() arrives: neither is a failure of the reboot.
+    if (!reboot.ok && !this.stopped && !endedBySignal(reboot.result)) {
+      return { faultCode: FAULT.transferFailure, message: `the upgrade was installed but ${reboot.why}` };
     }
+    if (!reboot.ok && !this.stopped) this.log.warn(this.describe(e), `${reboot.why}; taking it for the shutdown of the reboot`);
     // Normally the machine goes down now and the next start reports success (phase "rebooting").
-    await new Promise<void>((resolve) => {
-      this.graceWait = { timer: setTimeout(resolve, this.limits.rebootGraceMs), resolve };
-    });
-    this.graceWait = undefined;
+    if (!this.stopped) {
+      await new Promise<void>((resolve) => {
+        this.graceWait = { timer: setTimeout(resolve, this.limits.rebootGraceMs), resolve };
+      });
+      this.graceWait = undefined;
+    }
     // Shutting down for the reboot: the next start reports success. The files stay until then
     // (an upgrade-command may have staged them for installation at boot).
     if (this.stopped) return 'suspended';
@@ -500,6 +504,12 @@ export class TransferRunner {
 
   /** Runs a command, logs its output, throws 9010 with the reason when it fails. */
   private async command(e: TransferEntry, spec: CommandSpec): Promise<void> {
+    const r = await this.execute(e, spec);
+    if (!r.ok) throw new TransferFault(FAULT.transferFailure, r.why);
+  }
+
+  /** Runs a command and logs its output; `why` says in one line how it failed. */
+  private async execute(e: TransferEntry, spec: CommandSpec): Promise<{ ok: boolean; why: string; result: CommandResult }> {
     const full: CommandSpec = {
       ...spec,
       env: { TR069_COMMAND_KEY: e.commandKey, TR069_FILE_TYPE: e.fileType, ...spec.env },
@@ -511,11 +521,11 @@ export class TransferRunner {
     const detail = { ...this.describe(e), exitCode: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
     if (ok) {
       this.log.info(detail, `${spec.purpose} finished`);
-      return;
+      return { ok, why: '', result: r };
     }
     const why = describeFailure(spec, r, spec.timeoutMs);
     this.log.warn(detail, why);
-    throw new TransferFault(FAULT.transferFailure, why);
+    return { ok, why, result: r };
   }
 
   // ---- uploads -----------------------------------------------------------------------------
@@ -552,6 +562,16 @@ export class TransferRunner {
     if (!ENTRY_DIR.test(id)) return;
     await rm(join(this.deps.workDir, id), { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * Ended by SIGHUP/SIGINT/SIGKILL/SIGTERM (what a shutdown sends), directly or as the shell reports
+ * it (128 + signal number), and not by our own time limit.
+ */
+function endedBySignal(r: CommandResult): boolean {
+  if (r.timedOut || r.spawnError) return false;
+  if (r.signal) return ['SIGHUP', 'SIGINT', 'SIGKILL', 'SIGTERM'].includes(r.signal);
+  return r.exitCode !== null && [129, 130, 137, 143].includes(r.exitCode);
 }
 
 /** When the entry may start next (and in which window), or undefined when its windows are all gone. */

@@ -6,9 +6,9 @@ import { testCerts } from '../helpers/certs.js';
 import { agentTest, type Harness, type StampedAcs } from './harness.js';
 
 /** Points the running daemon at `acs` and waits until the failure is in status.json. */
-async function expectRefused(h: Harness, acs: StampedAcs, reason: RegExp, what: string): Promise<string> {
+async function expectRefused(h: Harness, acs: StampedAcs, reason: RegExp, what: string, ...alsoSet: string[]): Promise<string> {
   const before = new Date().toISOString();
-  await h.set(`acs-url=${acs.url}`);
+  await h.set(`acs-url=${acs.url}`, ...alsoSet);
   const st = await h.waitStatus(
     (s) => s.updatedAt > before && s.lastSessionError !== '',
     10_000,
@@ -40,10 +40,9 @@ test('Basic authentication to the ACS; a wrong password gives a clear last-sessi
     assert.equal(s.state, 'ended');
     assert.match(String(s.messages[0].headers.authorization), /^Basic /);
 
-    // Same ACS behind a new URL (so that a session starts at once), wrong password.
+    // A second ACS (a new URL starts a session at once) and a wrong password.
     const bad = await h.acs({ auth: { type: 'digest', username: 'cpe-1', password: 'other' } });
-    await h.set('password=wrong');
-    const err = await expectRefused(h, bad, /password/i, 'wrong password');
+    const err = await expectRefused(h, bad, /password/i, 'wrong password', 'password=wrong');
     assert.match(err, /ACS refused the password \(HTTP 401\)/);
     assert.doesNotMatch(err, /wrong|right|other/, 'the password itself is never shown');
     const printed = await h.print();
@@ -93,8 +92,7 @@ test('HTTPS with a client certificate: works with client-certificate, fails clea
     assert.ok(s.messages.every((m) => m.clientCertificate === '000000-Test-SN0001'), 'our client certificate on every POST');
 
     const acs2 = await h.acs({ tls });
-    await h.set('client-certificate=');
-    const err = await expectRefused(h, acs2, /^TLS: |client certificate/, 'no client certificate');
+    const err = await expectRefused(h, acs2, /^TLS: |client certificate/, 'no client certificate', 'client-certificate=');
     assert.match(err, /client certificate/);
     assert.ok(acs2.tlsErrors.length > 0 || acs2.connectionCount === 0, 'the ACS refused the handshake');
   });

@@ -1,7 +1,7 @@
 // Agent issue, point 1: BOOTSTRAP and BOOT across first start, restart and an ACS URL change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentTest, eventsOf, informAcknowledged, sleep } from './harness.js';
+import { agentTest, eventsOf, informAcknowledged, sleep, until } from './harness.js';
 
 test('first start: 0 BOOTSTRAP + 1 BOOT; restart: 1 BOOT only; new acs-url while running: 0 BOOTSTRAP to the new ACS', async () => {
   await agentTest(async (h) => {
@@ -67,15 +67,33 @@ test('acs-url changed during a session: the session finishes with the old ACS, t
     await acs1.waitForSession(1, 20_000);
     // Session 2 (a restart) is held open by a slow ACS while the URL changes.
     await h.stop(d);
-    acs1.inject('empty', { delayMs: 2500 }, 1);
+    acs1.inject('empty', { delayMs: 3000 }, 1);
     await h.start();
-    await acs1.waitFor(() => acs1.sessions[1]?.messages.length === 2, 20_000, 'the empty POST of session 2');
+    await until(() => acs1.sessions[1]?.messages.length === 2, 20_000, 'the empty POST of session 2');
     await h.set(`acs-url=${acs2.url}`);
+    assert.equal(acs1.sessions[1].state, 'cpe', 'the URL changed while session 2 was open');
     const s2 = await acs1.waitForSession(2, 5000);
     assert.equal(s2.state, 'ended', 'the session with the old ACS is not cut short');
     assert.equal(acs2.sessions.length, 0, 'the new ACS waits for the end of the old session');
     const n = await acs2.waitForSession(1, 5000);
     assert.deepEqual(eventsOf(n.inform), ['0 BOOTSTRAP']);
     assert.ok(informAcknowledged(n));
+  });
+});
+
+test('SIGTERM during a session with a silent ACS stops within seconds; the unacknowledged events come with the next start', async () => {
+  await agentTest(async (h) => {
+    const acs = await h.acs();
+    // The InformResponse would come after 25 s (the client waits 30 s for a reply).
+    acs.inject('Inform', { delayMs: 25_000 }, 1);
+    const d = await h.start({ 'acs-url': acs.url });
+    await until(() => acs.requests.length === 1, 20_000, 'the first Inform');
+    const t = Date.now();
+    assert.equal(await h.stop(d, 15_000), 0, 'clean exit');
+    const took = Date.now() - t;
+    assert.ok(took < 8000, `stopping took ${took} ms`);
+    await h.start();
+    const s = await acs.waitForInform((_i, x) => x.index === 2, 20_000);
+    assert.deepEqual(eventsOf(s).sort(), ['0 BOOTSTRAP', '1 BOOT']);
   });
 });

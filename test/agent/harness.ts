@@ -158,6 +158,20 @@ export async function agentTest(fn: (h: Harness) => Promise<void>): Promise<void
   }
 }
 
+/**
+ * Polls `cond` every 20 ms until it is truthy (bounded). Unlike acs.waitFor it also sees a POST the
+ * ACS is still delaying (the test ACS announces a request only once it has answered it).
+ */
+export async function until<T>(cond: () => T | undefined | null | false, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = cond();
+    if (v) return v;
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
 /** "0 BOOTSTRAP", "M Reboot rk" … of an Inform, in order. */
 export function eventsOf(inform: Inform): string[] {
   return inform.event.map((e) => (e.commandKey ? `${e.eventCode} ${e.commandKey}` : e.eventCode));
