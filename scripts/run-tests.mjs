@@ -1,14 +1,15 @@
 // Runs every test/**/*.test.ts with node:test (through tsx). Pass file paths to run only those.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 function find(dir) {
   const out = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...find(p));
-    else if (name.endsWith('.test.ts')) out.push(p);
+  // Dirents, not stat: fixture trees hold symlinks (some dangling, as in /sys) that must not be followed.
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...find(p));
+    else if (e.isFile() && e.name.endsWith('.test.ts')) out.push(p);
   }
   return out;
 }

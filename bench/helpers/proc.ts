@@ -1,7 +1,7 @@
 // Child processes for the benchmarks: spawn with line-wise output, wait for a line, read the memory
 // figures from /proc/<pid>/status, stop (SIGTERM, then SIGKILL after a grace period).
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 export interface Rss {
   /** kB, as /proc/<pid>/status reports them. */
@@ -117,4 +117,51 @@ export function startChild(cmd: string, args: string[], opts: SpawnOptions & { c
       clearTimeout(t);
     },
   };
+}
+
+/** Inodes of the TCP sockets in LISTEN state in the process's network namespace (/proc/<pid>/net/tcp{,6}). */
+function listeningInodes(pid: number): Set<string> {
+  const out = new Set<string>();
+  for (const f of ['tcp', 'tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(`/proc/${pid}/net/${f}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A') out.add(cols[9]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Resolves once the process holds a listening TCP socket (for a child that prints nothing when
+ * ready, like `node -e "…listen(0)"`). Polls every 20 ms, up to timeoutMs.
+ */
+export async function waitListening(pid: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const listening = listeningInodes(pid);
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      throw new Error(`process ${pid} is gone`);
+    }
+    for (const fd of fds) {
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(target);
+      if (m && listening.has(m[1])) return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`process ${pid} did not listen within ${timeoutMs} ms`);
 }

@@ -1,4 +1,5 @@
 // Small statistics and formatting helpers shared by the benchmarks.
+import { availableParallelism, loadavg } from 'node:os';
 
 /** Value at quantile q (0..1) of the samples, nearest-rank on a sorted copy. */
 export function quantile(xs: readonly number[], q: number): number {
@@ -34,6 +35,11 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
 export function cpuSince(prev: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(prev);
   return d.user + d.system;
+}
+
+/** "load average 3.1 on 2 CPUs", for reading timings taken on a shared machine. */
+export function loadNote(): string {
+  return `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs`;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -123,11 +123,12 @@ const stringArray = (name: string, list: readonly string[]): string => {
   return s + '</' + name + '>';
 };
 
-// Type label → the markup between a Name and the text of its Value. A message uses a handful of
-// labels (xsd:string, xsd:unsignedInt…), so each is escaped and concatenated once per process; only
-// short labels are kept and the table is bounded, whatever the ACS sends back in SPV.
+// Type label → the markup between a Name and the text of its Value. Messages use a handful of
+// labels (xsd:string, xsd:unsignedInt…), so each is escaped and concatenated once per process. The
+// table stays small whatever an ACS sends in SetParameterValues: short labels only, 64 at most.
 const VALUE_OPEN = new Map<string, string>();
-const VALUE_OPEN_MAX = 64;
+const VALUE_OPEN_MAX_ENTRIES = 64;
+const VALUE_OPEN_MAX_LABEL = 64;
 const VALUE_OPEN_DEFAULT = '</Name><Value xsi:type="xsd:string">';
 
 function valueOpen(type: string | undefined): string {
@@ -135,7 +136,7 @@ function valueOpen(type: string | undefined): string {
   let m = VALUE_OPEN.get(type);
   if (m === undefined) {
     m = '</Name><Value xsi:type="' + escapeAttr(type) + '">';
-    if (type.length <= 64 && VALUE_OPEN.size < VALUE_OPEN_MAX) VALUE_OPEN.set(type, m);
+    if (type.length <= VALUE_OPEN_MAX_LABEL && VALUE_OPEN.size < VALUE_OPEN_MAX_ENTRIES) VALUE_OPEN.set(type, m);
   }
   return m;
 }
@@ -143,15 +144,13 @@ function valueOpen(type: string | undefined): string {
 const PV_FIRST = '<ParameterValueStruct><Name>';
 const PV_NEXT = '</Value></ParameterValueStruct><ParameterValueStruct><Name>';
 const PV_LAST = '</Value></ParameterValueStruct></ParameterList>';
-// Parameters per rope handed to the final join/write (see `encode`): about 40 KB for typical
-// parameters, so that flattening one stays out of V8's large-object space.
-const CHUNK = 256;
 
 function parameterValueList(w: Out, list: readonly ParameterValue[]): void {
-  // The hot path of large GetParameterValuesResponse / Inform / SPV messages. Measured fastest: a
-  // rope appended to on the left (`s = s + …`, four pieces per parameter, the markup between two
-  // parameters being one constant), flattened once by the final join; the xsi:type markup is looked
-  // up only when the label changes.
+  // The hot path of large GetParameterValuesResponse / Inform / SPV messages. Measured fastest
+  // (against arrays of pieces joined once, per-parameter joins and template literals): one rope
+  // appended to on the left, `s = s + …`, four pieces per parameter (the markup between two
+  // parameters is one constant), flattened once by the final join. The xsi:type markup is looked up
+  // only when the label changes.
   const n = list.length;
   let s = '<ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[' + n + ']">';
   if (n === 0) {
@@ -168,12 +167,8 @@ function parameterValueList(w: Out, list: readonly ParameterValue[]): void {
       mid = valueOpen(p.type);
     }
     s = s + escapeXml(p.name) + mid + escapeXml(p.value) + (i + 1 < n ? PV_NEXT : PV_LAST);
-    if (i % CHUNK === CHUNK - 1) {
-      w.push(s);
-      s = '';
-    }
   }
-  if (s !== '') w.push(s);
+  w.push(s);
 }
 
 const faultStruct = (f: FaultStruct): string =>
@@ -509,57 +504,13 @@ function header(h: Header): string {
   return s === '' ? '' : '<soap-env:Header>' + s + '</soap-env:Header>';
 }
 
-function parts(env: Envelope): Out {
-  const w: Out = [ENVELOPE_OPEN + escapeAttr(env.ns) + '">' + header(env.header) + '<soap-env:Body>'];
-  body(w, env.body);
-  w.push('</soap-env:Body></soap-env:Envelope>');
-  return w;
-}
-
-// From this length on, the message is copied into a Buffer and read back as a Latin-1 string:
-// Node.js makes strings that long (over about 1 MB) external, in memory from malloc that is reused
-// from one message to the next, while a string joined in V8 lands in its large-object space on
-// freshly mapped pages (page faults on every 4 KiB). Measured: 1.5 MB join ≈ 1.3 ms, write + read
-// back ≈ 0.65 ms. Below ~1 MB Node.js copies into the V8 heap anyway, so the join is cheaper.
-const EXTERNAL_MIN = 1 << 20;
-
-/** The parts written into one Buffer, or null when one is not ASCII (numbers from untyped callers). */
-function writeParts(w: Out, total: number): Buffer | null {
-  const buf = Buffer.allocUnsafe(total);
-  let off = 0;
-  for (let i = 0; i < w.length; i++) {
-    const part = w[i];
-    if (Buffer.byteLength(part, 'utf8') !== part.length) return null;
-    off += buf.write(part, off, 'latin1');
-  }
-  return buf;
-}
-
-const totalLength = (w: Out): number => {
-  let n = 0;
-  for (let i = 0; i < w.length; i++) n += w[i].length;
-  return n;
-};
-
 /**
- * Encodes a typed message as a complete SOAP envelope in namespace \`env.ns\` (used as given).
+ * Encodes a typed message as a complete SOAP envelope in namespace `env.ns` (used as given).
  * The Header is written only when at least one header field is set.
  */
 export function encode(env: Envelope): string {
-  const w = parts(env);
-  const total = totalLength(w);
-  if (total >= EXTERNAL_MIN) {
-    const buf = writeParts(w, total);
-    if (buf !== null) return buf.toString('latin1');
-  }
+  const w: Out = [ENVELOPE_OPEN + escapeAttr(env.ns) + '">' + header(env.header) + '<soap-env:Body>'];
+  body(w, env.body);
+  w.push('</soap-env:Body></soap-env:Envelope>');
   return w.join('');
-}
-
-/**
- * \`encode(env)\` as UTF-8 bytes, what an HTTP body needs: the same bytes as
- * \`Buffer.from(encode(env), 'utf8')\` without the intermediate string.
- */
-export function encodeToBuffer(env: Envelope): Buffer {
-  const w = parts(env);
-  return writeParts(w, totalLength(w)) ?? Buffer.from(w.join(''), 'utf8');
 }

@@ -22,7 +22,9 @@ export interface XmlLimits {
 
 /**
  * An element: local name, prefix, attributes by qualified name (e.g. `xsi:type`, `xmlns:cwmp`),
- * child elements in document order, and text content.
+ * child elements in document order, and text content. The tree is read-only: elements without
+ * attributes share one frozen empty `attrs`, and elements without children one frozen empty
+ * `children` (fewer objects for the collector: a 10,000-parameter message has 30,000 elements).
  * `text` is the element's own character data (entities decoded, CDATA included). Whitespace-only
  * runs between child elements are dropped, so a container of elements has `text === ''` while a
  * leaf keeps its text exactly, whitespace included.
@@ -185,6 +187,9 @@ function attrValue(text: string, start: number, end: number): string {
   if (amp !== -1) v = decodeText(v, 0, v.length, v.indexOf('&'));
   return v;
 }
+
+const NO_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[];
 
 const DECLARATIONS = ['DOCTYPE', 'ENTITY', 'ELEMENT', 'ATTLIST', 'NOTATION'];
 
@@ -365,13 +370,14 @@ export function parseXml(input: string, limits: XmlLimits = {}): XmlElement {
     const el: XmlElement = {
       name,
       prefix,
-      attrs: attrs ?? {},
-      children: [],
+      attrs: attrs ?? NO_ATTRS,
+      children: NO_CHILDREN,
       text: '',
     };
     if (cur !== undefined) {
       if (cur.children.length === 0 && cur.text !== '' && isBlank(cur.text)) cur.text = '';
-      cur.children.push(el);
+      if (cur.children === NO_CHILDREN) cur.children = [el];
+      else cur.children.push(el);
     } else if (root === undefined) {
       root = el;
     } else {

@@ -11,8 +11,11 @@ export interface AgentState {
   events: EventQueueState;
   /** The ACS URL for which 0 BOOTSTRAP was queued (null: never). A different acs-url means BOOTSTRAP. */
   bootstrappedUrl: string | null;
-  /** Set before reboot-command runs; the next start reports M Reboot with this CommandKey. */
-  pendingReboot: { commandKey: string } | null;
+  /**
+   * Reboots the ACS asked for. `started` is set just before reboot-command runs: the next start
+   * reports M Reboot for those; one owed but never begun (the daemon died first) is carried out.
+   */
+  pendingReboots: { commandKey: string; started: boolean }[];
   /** A FactoryReset the ACS asked for, carried out after the session. */
   factoryResetPending: boolean;
   scheduledInforms: { dueAt: number; commandKey: string }[];
@@ -26,7 +29,7 @@ export function newAgentState(): AgentState {
   return {
     events: [],
     bootstrappedUrl: null,
-    pendingReboot: null,
+    pendingReboots: [],
     factoryResetPending: false,
     scheduledInforms: [],
     connectionRequestPath: randomBytes(12).toString('hex'),
@@ -45,8 +48,11 @@ function checkAgentState(raw: unknown): AgentState {
   const s = newAgentState();
   if (r.events !== undefined) s.events = parseEventQueue(r.events);
   if (r.bootstrappedUrl !== undefined && r.bootstrappedUrl !== null) s.bootstrappedUrl = str(r.bootstrappedUrl, 'bootstrappedUrl');
-  if (r.pendingReboot && typeof r.pendingReboot === 'object') {
-    s.pendingReboot = { commandKey: str((r.pendingReboot as Record<string, unknown>).commandKey ?? '', 'pendingReboot.commandKey') };
+  if (Array.isArray(r.pendingReboots)) {
+    s.pendingReboots = r.pendingReboots.map((e: unknown, i) => {
+      const o = (e ?? {}) as Record<string, unknown>;
+      return { commandKey: str(o.commandKey ?? '', `pendingReboots[${i}].commandKey`), started: o.started === true };
+    });
   }
   s.factoryResetPending = r.factoryResetPending === true;
   if (Array.isArray(r.scheduledInforms)) {

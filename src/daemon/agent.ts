@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import type { AcsRequest, CpeResponse, Fault, Inform, ParameterValue, TransferComplete } from '../cwmp/types.js';
-import { dataPaths, resolveDefaultsFile } from '../store/paths.js';
+import { DATA_FILES, dataPaths, resolveDefaultsFile } from '../store/paths.js';
 import { writeStatus } from '../store/status.js';
 import { wipeDataDir } from '../store/wipe.js';
-import { loadSettings, updateSettings, type SettingsValues as Settings } from '../settings/settings.js';
+import { defaultSettings, loadSettings, settingsFile, updateSettings, type SettingsValues as Settings } from '../settings/settings.js';
 import { readDefaultsFile } from '../settings/defaults.js';
 import { openHttpSession } from '../transport/http-session.js';
 import { runSession } from '../session/runner.js';
@@ -23,7 +23,7 @@ import {
 } from '../session/events.js';
 import { honourRetryAfter, retryDelaySeconds } from '../session/retry.js';
 import { deviceOffsetSec, nextPeriodicInform } from '../session/periodic.js';
-import { agentStateFile, type AgentState } from './agent-state.js';
+import { agentStateFile, newAgentState, type AgentState } from './agent-state.js';
 import { createLogger, redactSoap, type Logger } from './logger.js';
 import { localAddressFor } from './local-address.js';
 import { watchSettingsFile } from './settings-watch.js';
@@ -78,6 +78,9 @@ export class Agent implements AgentHooks {
   private settingsDirty = false;
   private rebootAfterSession = false;
   private periodicSinceBoot = false;
+  /** During a FactoryReset no notification poll may touch the model (it would write model.json back). */
+  private resetting = false;
+  private pollInFlight: Promise<void> = Promise.resolve();
 
   constructor(readonly opts: AgentOptions) {
     this.log = opts.log ?? createLogger({ verbose: opts.verbose });
@@ -106,6 +109,10 @@ export class Agent implements AgentHooks {
     // A FactoryReset answered before a crash is carried out now: the first Inform the ACS sees after
     // the FactoryResetResponse must already be the reset device's 0 BOOTSTRAP.
     if (this.state.factoryResetPending) await this.factoryReset();
+    else if (this.rebootAfterSession) {
+      this.rebootAfterSession = false;
+      await this.reboot();
+    }
     this.log.info({ dataDir: this.opts.dataDir, status: this.status() }, 'tr069-client started');
     this.trigger();
   }
@@ -138,8 +145,14 @@ export class Agent implements AgentHooks {
     this.retryCount = 0;
     this.state = await this.stateFile.update((s) => {
       const next = { ...s };
-      next.events = onBoot(s.events, { rebootCommandKey: s.pendingReboot?.commandKey });
-      next.pendingReboot = null;
+      // A Reboot answered but never begun (the daemon died first) is still owed: do it, report later.
+      const hasCommand = this.settings['reboot-command'] !== '';
+      const done = s.pendingReboots.filter((r) => r.started || !hasCommand);
+      const owed = s.pendingReboots.filter((r) => !r.started && hasCommand);
+      next.events = onBoot(s.events, { rebootCommandKey: done[0]?.commandKey });
+      for (const r of done.slice(1)) next.events = addEvent(next.events, { code: 'M Reboot', commandKey: r.commandKey });
+      next.pendingReboots = owed;
+      this.rebootAfterSession = owed.length > 0;
       return this.withBootstrapIfUrlChanged(next);
     });
     await this.writeStatus('');
@@ -258,8 +271,13 @@ export class Agent implements AgentHooks {
     this.trigger();
   }
 
-  private async pollNotifications(): Promise<void> {
-    if (this.stopped || this.status() !== 'running') return;
+  private pollNotifications(): Promise<void> {
+    if (this.stopped || this.resetting || this.status() !== 'running') return Promise.resolve();
+    this.pollInFlight = this.checkActiveNotifications();
+    return this.pollInFlight;
+  }
+
+  private async checkActiveNotifications(): Promise<void> {
     try {
       const { active } = await this.model.checkNotifications();
       if (!active) return;
@@ -415,6 +433,7 @@ export class Agent implements AgentHooks {
     const cmd = this.settings['reboot-command'];
     if (cmd) {
       this.log.info({ command: cmd }, 'rebooting the device for the ACS');
+      await this.saveState((s) => ({ ...s, pendingReboots: s.pendingReboots.map((r) => ({ ...r, started: true })) }));
       await runShell(cmd, this.log);
       return; // the machine goes down; the next start reports 1 BOOT + M Reboot
     }
@@ -430,6 +449,16 @@ export class Agent implements AgentHooks {
   }
 
   private async factoryReset(): Promise<void> {
+    this.resetting = true;
+    try {
+      await this.pollInFlight;
+      await this.resetNow();
+    } finally {
+      this.resetting = false;
+    }
+  }
+
+  private async resetNow(): Promise<void> {
     this.log.warn('factory reset requested by the ACS');
     // Read the operator's defaults before wiping, so a bad file cannot leave the device unmanaged.
     let patch: Partial<Settings>;
@@ -444,8 +473,13 @@ export class Agent implements AgentHooks {
     const cmd = this.settings['factory-reset-command'];
     await this.connreq.close();
     await this.transfers.stop();
-    await wipeDataDir(this.opts.dataDir, { force: true });
-    this.settings = await updateSettings(this.opts.dataDir, patch);
+    // Order matters for a crash at any point: the reset settings are written first, then everything
+    // else goes, and state.json (still holding factoryResetPending) is replaced last — a restart in
+    // between simply does the (idempotent) reset again, and never finds the device without its ACS.
+    await settingsFile(this.opts.dataDir).save({ ...defaultSettings(), ...patch });
+    await wipeDataDir(this.opts.dataDir, { force: true, keep: [DATA_FILES.settings, DATA_FILES.state] });
+    await this.stateFile.save(newAgentState());
+    this.settings = await loadSettings(this.opts.dataDir);
     await this.ensureConnectionRequestCredentials();
     this.applied = this.settings;
     this.state = await this.stateFile.load();
@@ -460,7 +494,7 @@ export class Agent implements AgentHooks {
   // ---- AgentHooks (called by RPC handlers during a session) ------------------------------
 
   async requestReboot(commandKey: string): Promise<void> {
-    await this.saveState((s) => ({ ...s, pendingReboot: { commandKey } }));
+    await this.saveState((s) => ({ ...s, pendingReboots: [...s.pendingReboots, { commandKey, started: false }] }));
     this.rebootAfterSession = true;
   }
 

@@ -36,9 +36,10 @@ interface BuildOptions {
   settings?: () => SettingsValues;
 }
 
-function linuxDeps(settings: () => SettingsValues): LinuxDeps {
+function linuxDeps(settings: () => SettingsValues, dataDir: string): LinuxDeps {
   return {
     settings: () => settings(),
+    dnsKeysFile: dataPaths(dataDir).dnsKeys,
     // Tests point this at a scratch file; a real device edits its own resolv.conf.
     resolvConfPath: process.env.TR069_RESOLV_CONF || undefined,
   };
@@ -60,7 +61,7 @@ async function extensions(log?: Logger): Promise<ExtensionsFile | undefined> {
 
 async function newModel(opts: BuildOptions, settings: () => SettingsValues): Promise<Model> {
   const model = createModel({ statePath: dataPaths(opts.dataDir).model, readOnly: opts.readOnly, log: opts.log });
-  registerLinuxBackend(model.builder, linuxDeps(settings));
+  registerLinuxBackend(model.builder, linuxDeps(settings, opts.dataDir));
   const ext = await extensions(opts.log);
   if (ext) registerExtensions(model.builder, ext);
   registerManagementServer(model.builder, {
@@ -78,7 +79,7 @@ export async function buildAgentModel(opts: BuildOptions & { agent: Agent }): Pr
   const settings = () => opts.agent.settings;
   let model = await newModel(opts, settings);
   await model.load();
-  let identity = await readIdentity(linuxDeps(settings));
+  let identity = await readIdentity(linuxDeps(settings, opts.dataDir));
   let pending: ParameterValue[] = [];
   return {
     get model() {
@@ -86,7 +87,7 @@ export async function buildAgentModel(opts: BuildOptions & { agent: Agent }): Pr
     },
     deviceId: () => identity,
     async refreshIdentity() {
-      identity = await readIdentity(linuxDeps(settings));
+      identity = await readIdentity(linuxDeps(settings, opts.dataDir));
     },
     informParameters: (events) => model.informParameters(events),
     async changedParameters() {

@@ -27,6 +27,8 @@ export const DATA_FILES = {
   transfers: 'transfers.json',
   /** Connection-request state (e.g. UDP timestamps, rate limit). */
   connreq: 'connreq.json',
+  /** Row keys of DNS servers the ACS re-addressed (so they keep their instance numbers). */
+  dnsKeys: 'dns-keys.json',
   /** The daemon's recent log (JSON lines), for Upload "2 Vendor Log File"; rotated at start. */
   log: 'client.log',
 } as const;

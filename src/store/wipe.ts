@@ -35,7 +35,7 @@ function isOwnDir(name: string): boolean {
  * Refuses (WipeRefusedError, nothing removed) for "/", the home directory, a path that is not a
  * directory, or a directory holding subdirectories the client does not own (unless `force`).
  */
-export async function wipeDataDir(dataDir: string, opts: { force?: boolean } = {}): Promise<WipeReport> {
+export async function wipeDataDir(dataDir: string, opts: { force?: boolean; keep?: readonly string[] } = {}): Promise<WipeReport> {
   const dir = resolve(dataDir);
   const report: WipeReport = { dir, existed: false, removed: [] };
   if (dir === '/' || dir === resolve(homedir()) || (process.env.HOME && dir === resolve(process.env.HOME))) {
@@ -60,6 +60,8 @@ export async function wipeDataDir(dataDir: string, opts: { force?: boolean } = {
     );
   }
   for (const e of entries) {
+    // `keep`: top-level files the caller replaces itself (FactoryReset writes the new settings first).
+    if (opts.keep?.includes(e.name) && !e.isDirectory()) continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) {
       report.removed.push({ name: e.name + '/', files: await removeTree(p, 1) });

@@ -64,7 +64,11 @@ export interface GetResponse {
 
 /** Sends the GET and resolves with the response head; the body waits until readBody(). */
 export function httpGet(req: GetRequest, settings: ConnectSettings): Promise<GetResponse> {
-  return new Connection(req, settings).head;
+  try {
+    return new Connection(req, settings).head;
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 type Framing = 'none' | 'length' | 'chunked' | 'close';
@@ -95,6 +99,7 @@ class Connection implements GetResponse {
     this.head = new Promise<GetResponse>((resolve, reject) => (this.headSettle = { resolve, reject }));
     this.signal = req.signal;
     const u = req.url;
+    const request = requestText(u, req.headers); // throws before anything is sent
     const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
     const tls = u.protocol === 'https:';
     const port = Number(u.port) || (tls ? 443 : 80);
@@ -140,11 +145,7 @@ class Connection implements GetResponse {
     } else {
       this.signal.addEventListener('abort', this.onAbort, { once: true });
     }
-    try {
-      this.socket.write(requestText(u, req.headers), 'latin1'); // queued until connected
-    } catch (err) {
-      queueMicrotask(() => this.fail(err));
-    }
+    this.socket.write(request, 'latin1'); // queued until connected
   }
 
   readBody(sink: BodySink): Promise<void> {
@@ -299,25 +300,26 @@ class Connection implements GetResponse {
     this.framing = 'close';
   }
 
+  /** Hands a piece to the sink; false once it said stop. */
+  private readonly emit = (piece: Buffer): boolean => {
+    if (piece.length > 0 && !this.sink!.data(piece)) this.paused = true;
+    return !this.paused;
+  };
+
   /** Decodes body bytes to the sink until they run out, the body ends, or the sink says stop; returns bytes used. */
   private feed(buf: Buffer): number {
-    const sink = this.sink!;
-    const emit = (piece: Buffer): boolean => {
-      if (piece.length > 0 && !sink.data(piece)) this.paused = true;
-      return !this.paused;
-    };
     if (this.framing === 'close') {
-      emit(buf);
+      this.emit(buf);
       return buf.length;
     }
     if (this.framing === 'length') {
       const take = Math.min(this.left, buf.length);
       this.left -= take;
-      emit(take === buf.length ? buf : buf.subarray(0, take));
+      this.emit(take === buf.length ? buf : buf.subarray(0, take));
       if (this.left === 0) this.finish();
       return take;
     }
-    const used = this.chunked.feed(buf, emit);
+    const used = this.chunked.feed(buf, this.emit);
     if (this.chunked.done) this.finish();
     return used;
   }

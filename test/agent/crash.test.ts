@@ -117,9 +117,17 @@ test(`kill -9 at random points of sessions, ${CYCLES} times: owed events are del
     }
 
     // Last start, left alone: everything owed arrives.
-    const d = await h.start();
+    let d = await h.start();
     // On a time-out the deepEqual below names what is still missing.
     await until(() => problems(acs.sessions).length === 0, 20_000, 'all owed events').catch(() => undefined);
+    if (problems(acs.sessions).length > 0 && d.log().includes('rebooting the device for the ACS')) {
+      // A Reboot killed before it began is carried out at the next start (reboot-command is `true`
+      // here); as after a real reboot, M Reboot comes with the start after that.
+      await sleep(500);
+      assert.equal(await h.stop(d), 0);
+      d = await h.start();
+      await until(() => problems(acs.sessions).length === 0, 20_000, 'all owed events').catch(() => undefined);
+    }
     await sleep(1500);
     assert.deepEqual(problems(acs.sessions), []);
     assert.equal(await h.stop(d), 0);

@@ -339,7 +339,7 @@ test('after a restart: ParameterKey, attributes, stored rows and instance number
   afterRestart = { dns, dnsAdded };
 });
 
-test('after a restart, DNS servers the ACS added or re-addressed keep their instance numbers', { todo: 'src/backends/linux/dns.ts keys rows by their first address and keeps renames in memory only' }, () => {
+test('after a restart, DNS servers the ACS added or re-addressed keep their instance numbers', () => {
   assert.ok(afterRestart, 'the restart test ran');
   assert.deepEqual(afterRestart.dns, [[`${DNS}2.DNSServer`, '203.0.113.9'], [`${DNS}3.DNSServer`, '203.0.113.10']]);
   assert.equal(afterRestart.dnsAdded, 4);

@@ -20,6 +20,8 @@ export interface LinuxDeps {
   root?: string;
   /** resolv.conf that Device.DNS.Client.Server reads and edits; default <root>/etc/resolv.conf. */
   resolvConfPath?: string;
+  /** Where the DNS table remembers row keys of re-addressed servers (persistent instance numbers). */
+  dnsKeysFile?: string;
   /** Fixed Device.DeviceInfo.SoftwareVersion; default: the OS's PRETTY_NAME. */
   softwareVersion?: string;
   /** Wall clock; default new Date(). */

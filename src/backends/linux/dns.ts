@@ -3,8 +3,10 @@
 //
 // Row keys must stay the same while the row lives, but a row's natural identity (its address) is
 // what SetParameterValues changes. So a row is keyed by the address it was first seen with (or by
-// the key AddObject gave it) and renames are remembered here. After a restart, rows are keyed by
-// their address again, which may renumber a renamed row once.
+// the key AddObject gave it) and renames are remembered here — and in `keysFile` when the host
+// gives one, so a re-addressed row keeps its instance number across restarts.
+import { readFileSync } from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
 import { resolveDeps, type LinuxDeps } from './deps.js';
 import { BackendError, type ModelBuilder, type Value } from './model-api.js';
 import { isNameserverAddress, ResolvConfEditor, type ResolvLine } from './readers/resolv.js';
@@ -26,7 +28,30 @@ export class DnsServerTable {
   private readonly pending = new Map<string, { enabled: boolean }>();
   private seq = 0;
 
-  constructor(readonly editor: ResolvConfEditor) {}
+  constructor(
+    readonly editor: ResolvConfEditor,
+    private readonly keysFile?: string,
+  ) {
+    if (!keysFile) return;
+    try {
+      const saved = JSON.parse(readFileSync(keysFile, 'utf8')) as unknown;
+      if (saved && typeof saved === 'object' && !Array.isArray(saved)) {
+        for (const [address, key] of Object.entries(saved)) if (typeof key === 'string') this.keyOf.set(address, key);
+      }
+    } catch {
+      // No file yet (or unreadable): rows are keyed by their addresses.
+    }
+  }
+
+  /** Writes the address → key map (atomically); called after each change of it. */
+  private saveKeys(): void {
+    if (!this.keysFile) return;
+    try {
+      writeFileAtomic.sync(this.keysFile, JSON.stringify(Object.fromEntries(this.keyOf)) + '\n', { mode: 0o600 });
+    } catch {
+      // Losing the map only renumbers a re-addressed row after a restart.
+    }
+  }
 
   private keyed(lines: ResolvLine[]): Array<{ key: string; line: ServerLine }> {
     const seen = new Map<string, number>();
@@ -62,7 +87,10 @@ export class DnsServerTable {
       const hit = this.keyed(lines).find((k) => k.key === key);
       if (!hit) return; // already gone
       lines.splice(lines.indexOf(hit.line), 1);
-      return () => this.keyOf.delete(hit.line.address);
+      return () => {
+        this.keyOf.delete(hit.line.address);
+        this.saveKeys();
+      };
     });
   }
 
@@ -95,6 +123,7 @@ export class DnsServerTable {
         return () => {
           this.pending.delete(key);
           if (key !== address) this.keyOf.set(address, key);
+          this.saveKeys();
         };
       }
       if (!hit) throw new Error(`DNS server row ${key} no longer exists`);
@@ -104,12 +133,14 @@ export class DnsServerTable {
         return () => {
           this.keyOf.delete(old);
           this.pending.set(key, { enabled: hit.line.enabled });
+          this.saveKeys();
         };
       }
       hit.line.address = address;
       return () => {
         this.keyOf.delete(old);
         if (key !== address) this.keyOf.set(address, key);
+        this.saveKeys();
       };
     });
   }
@@ -131,7 +162,7 @@ export class DnsServerTable {
 
 export function register(model: ModelBuilder, deps: LinuxDeps): DnsServerTable {
   const d = resolveDeps(deps);
-  const table = new DnsServerTable(new ResolvConfEditor(d.resolvConfPath));
+  const table = new DnsServerTable(new ResolvConfEditor(d.resolvConfPath), deps.dnsKeysFile);
 
   model.object('Device.DNS.', {
     params: { SupportedRecordTypes: { get: () => 'A,AAAA,SRV,PTR' } },
