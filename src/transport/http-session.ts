@@ -3,11 +3,12 @@
 // It knows CWMP only as far as HTTP headers go; what a status means is the session runner's call.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { CookieJar } from 'tough-cookie';
-import { Client, buildConnector, type Dispatcher } from 'undici';
 import { basicAuthorization, digestAuthorization, parseChallenge, selectChallenge, type Challenge } from './digest.js';
 import { TransportError, type CwmpTransport, type HttpReply } from './types.js';
 
@@ -53,18 +54,32 @@ export function openHttpSession(opts: HttpSessionOptions): CwmpTransport {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const EMPTY = Buffer.alloc(0);
-// Connections stay open between POSTs while the CPE works on an RPC (undici's default is 4 s).
+// An idle connection stays open between POSTs while the CPE works on an RPC, unless the ACS's
+// Keep-Alive header announces a shorter timeout (the agent then closes it 1 s before).
 const KEEP_ALIVE_MS = 300_000;
+// First TCP keep-alive probe on an idle connection (what undici, used before, did).
+const TCP_KEEP_ALIVE_MS = 60_000;
 
-/** One TCP/TLS connection as seen by our connector. */
+/** One TCP/TLS connection of the session's agent. */
 interface Connection {
   id: number;
   open: boolean;
   /** Completed request/response exchanges on it. */
   exchanges: number;
-  /** First socket error (TLS alerts arrive here before undici reports "other side closed"). */
+  /** First socket error (a TLS alert may arrive here while the request sees only a reset). */
   error?: NodeJS.ErrnoException;
   localAddress?: string;
+}
+
+/** What happened to one HTTP request: where it went, and why we ended it if we did. */
+interface Attempt {
+  conn?: Connection;
+  /** Sent on a connection that had carried an earlier exchange. */
+  reused: boolean;
+  /** The reply's status line and headers arrived. */
+  responded: boolean;
+  /** Set when we ended the request ourselves. */
+  stop?: 'connect-timeout' | 'reply-timeout' | 'body-timeout' | 'closed' | 'too-large';
 }
 
 type AuthState =
@@ -79,11 +94,6 @@ interface RawReply {
   sentAuthorization: boolean;
 }
 
-interface TlsMaterial {
-  ca?: string | string[];
-  cert?: string;
-  key?: string;
-}
 
 class HttpSession implements CwmpTransport {
   private target: URL;
@@ -94,8 +104,10 @@ class HttpSession implements CwmpTransport {
   private readonly replyMs: number;
   private readonly maxBodyBytes: number;
   private readonly maxRedirects: number;
-  private client: Client | undefined;
-  private conn: Connection | undefined;
+  /** The session's connection pool of one (keep-alive, maxSockets 1); a new origin gets a new one. */
+  private agent: HttpAgent | undefined;
+  /** Our record of every socket the agent handed us: a known socket is a reused connection. */
+  private readonly conns = new WeakMap<Socket, Connection>();
   private connections = 0;
   private lastLocal: string | undefined;
   private readonly jar = new CookieJar();
@@ -103,7 +115,10 @@ class HttpSession implements CwmpTransport {
   private redirects = 0;
   private closed = false;
   private busy = false;
-  private tls: TlsMaterial | undefined;
+  /** CA, client certificate and key, parsed once per session. */
+  private tls: SecureContext | undefined;
+  /** Ends the request in flight (close()). */
+  private abort: (() => void) | undefined;
 
   constructor(private readonly opts: HttpSessionOptions) {
     let url: URL;
@@ -151,9 +166,10 @@ class HttpSession implements CwmpTransport {
 
   async close(): Promise<void> {
     this.closed = true;
-    const client = this.client;
-    this.client = undefined;
-    if (client) await client.destroy().catch(() => undefined);
+    this.abort?.();
+    const agent = this.agent;
+    this.agent = undefined;
+    agent?.destroy(); // every socket, idle or busy
   }
 
   // ---- one POST: redirects and authentication rounds ---------------------------------------
@@ -239,10 +255,9 @@ class HttpSession implements CwmpTransport {
     this.opts.log?.debug({ from: this.target.href, to: next.href, status }, 'ACS redirect');
     if (next.origin !== this.target.origin) {
       // A new origin is a new connection, a new TLS check against the new host and a new challenge.
-      const old = this.client;
-      this.client = undefined;
-      this.conn = undefined;
-      if (old) void old.destroy().catch(() => undefined);
+      const old = this.agent;
+      this.agent = undefined;
+      old?.destroy();
       this.target = next;
       this.auth = this.initialAuth();
       return true;
@@ -259,45 +274,131 @@ class HttpSession implements CwmpTransport {
   // ---- one HTTP request --------------------------------------------------------------------
 
   private async send(bytes: Buffer, empty: boolean): Promise<RawReply> {
-    const client = await this.getClient();
     for (let attempt = 0; ; attempt++) {
-      const reused = this.conn?.open ? this.conn : undefined;
-      const before = this.connections;
-      const headers = await this.requestHeaders(bytes, empty, !reused);
-      this.opts.log?.debug({ url: this.target.href, bytes: bytes.length, reuse: !!reused }, 'POST to ACS');
-      let res: Dispatcher.ResponseData;
+      const agent = await this.getAgent();
+      const headers = await this.requestHeaders(bytes, empty);
+      if (this.closed || this.agent !== agent) throw closedWhileWaiting();
+      const a: Attempt = { reused: false, responded: false };
       try {
-        res = await client.request({ method: 'POST', path: this.target.pathname + this.target.search, headers, body: bytes });
+        return await this.request(agent, headers, bytes, a);
       } catch (e) {
-        const used = this.connections !== before ? this.conn : reused;
         // A keep-alive connection the ACS closed while idle: the request never reached it. Retry once
         // on a new connection (as curl does); the cookies carry the session over (TR-069 §3.4.2).
-        if (attempt === 0 && reused && this.connections === before && isDrop(e) && !tlsAlert(reused.error)) {
+        if (attempt === 0 && a.reused && !a.responded && !a.stop && isDrop(e) && !tlsAlert(a.conn?.error)) {
           this.opts.log?.debug({ url: this.target.href }, 'idle connection was closed by the ACS; reconnecting');
-          reused.open = false;
+          if (a.conn) a.conn.open = false;
           continue;
         }
-        throw this.describe(e, used);
+        throw this.failure(e, a);
       }
-      const conn = this.conn;
-      const body = await this.readBody(res, conn);
-      if (conn) conn.exchanges++;
-      return { status: res.statusCode, headers: res.headers, body, sentAuthorization: 'Authorization' in headers };
     }
   }
 
-  private async requestHeaders(bytes: Buffer, empty: boolean, newConnection: boolean): Promise<Record<string, string>> {
-    const h: Record<string, string> = {};
+  /**
+   * One POST on the agent's connection. Authorization is added once the connection is known: a
+   * Digest answer takes a fresh cnonce on a new connection.
+   */
+  private request(agent: HttpAgent, headers: OutgoingHttpHeaders, bytes: Buffer, a: Attempt): Promise<RawReply> {
+    const https = this.target.protocol === 'https:';
+    const host = this.target.hostname.replace(/^\[|\]$/g, '');
+    return new Promise<RawReply>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      let sentAuthorization = false;
+      const settle = (err: unknown, reply?: RawReply): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (this.abort === abort) this.abort = undefined;
+        if (reply) resolve(reply);
+        else reject(err);
+      };
+      const stop = (why: NonNullable<Attempt['stop']>, err: unknown = new Error(why)): void => {
+        if (done) return;
+        a.stop = why;
+        req.destroy();
+        settle(err);
+      };
+      const arm = (ms: number, why: NonNullable<Attempt['stop']>): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => stop(why), ms);
+      };
+      const abort = (): void => stop('closed');
+
+      const req: ClientRequest = (https ? httpsRequest : httpRequest)({
+        agent,
+        host,
+        port: this.target.port || undefined,
+        path: this.target.pathname + this.target.search,
+        method: 'POST',
+        headers,
+        // SNI carries the URL's host name (never an IP address, RFC 6066); the certificate is checked against it.
+        ...(https ? { servername: isIP(host) ? '' : host } : {}),
+      });
+      this.abort = abort;
+      req.on('error', (e) => settle(e));
+
+      req.once('socket', (socket: Socket) => {
+        if (done) return;
+        const known = this.conns.get(socket);
+        a.reused = known !== undefined;
+        a.conn = known ?? this.track(socket);
+        if (known) {
+          arm(this.replyMs, 'reply-timeout');
+        } else {
+          // The connect timeout covers DNS, TCP and the TLS handshake; the reply time starts after.
+          arm(this.connectMs, 'connect-timeout');
+          socket.once(https ? 'secureConnect' : 'connect', () => {
+            if (!done && !a.responded) arm(this.replyMs, 'reply-timeout');
+          });
+        }
+        const auth = this.authorization(bytes, !known);
+        if (auth) {
+          req.setHeader('Authorization', auth);
+          sentAuthorization = true;
+        }
+        this.opts.log?.debug({ url: this.target.href, bytes: bytes.length, reuse: a.reused }, 'POST to ACS');
+        if (bytes.length > 0) req.end(bytes);
+        else req.end();
+      });
+
+      req.once('response', (res: IncomingMessage) => {
+        a.responded = true;
+        if (done) return void res.resume();
+        if (Number(res.headers['content-length']) > this.maxBodyBytes) return stop('too-large', this.tooLarge());
+        arm(this.replyMs, 'body-timeout'); // the whole body, however slowly it trickles
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > this.maxBodyBytes) stop('too-large', this.tooLarge());
+          else chunks.push(chunk);
+        });
+        res.on('error', (e) => settle(e));
+        res.on('end', () => {
+          if (a.conn) {
+            a.conn.exchanges++;
+            if (!req.shouldKeepAlive) a.conn.open = false; // Connection: close, or HTTP/1.0
+          }
+          settle(undefined, { status: res.statusCode ?? 0, headers: headerRecord(res.rawHeaders), body: Buffer.concat(chunks, size), sentAuthorization });
+        });
+        // Closed before its end without an 'error' (not expected from Node, but never hang).
+        res.on('close', () => settle(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+      });
+    });
+  }
+
+  private async requestHeaders(bytes: Buffer, empty: boolean): Promise<OutgoingHttpHeaders> {
+    const h: OutgoingHttpHeaders = {};
     if (this.opts.userAgent) h['User-Agent'] = this.opts.userAgent;
     if (!empty) {
       // TR-069 §3.4.1: SOAPAction present with no value; an empty POST has neither header.
       h['Content-Type'] = 'text/xml; charset="utf-8"';
       h['SOAPAction'] = '';
     }
+    h['Content-Length'] = bytes.length; // never chunked, never Expect: 100-continue
     const cookie = await this.cookieHeader();
     if (cookie) h['Cookie'] = cookie;
-    const auth = this.authorization(bytes, newConnection);
-    if (auth) h['Authorization'] = auth;
     return h;
   }
 
@@ -316,42 +417,6 @@ class HttpSession implements CwmpTransport {
       cnonce: a.cnonce,
       nc: a.nc,
     });
-  }
-
-  private async readBody(res: Dispatcher.ResponseData, conn: Connection | undefined): Promise<Buffer> {
-    // Destroying the body below makes undici emit an abort error: keep it from being "unhandled".
-    res.body.on('error', () => undefined);
-    const declared = Number(header(res.headers, 'content-length'));
-    if (declared > this.maxBodyBytes) {
-      res.body.destroy();
-      throw this.tooLarge();
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let deadline = false;
-    const timer = setTimeout(() => {
-      deadline = true;
-      res.body.destroy();
-    }, this.replyMs);
-    try {
-      for await (const chunk of res.body) {
-        const b = chunk as Buffer;
-        size += b.length;
-        if (size > this.maxBodyBytes) {
-          res.body.destroy();
-          throw this.tooLarge();
-        }
-        chunks.push(b);
-      }
-    } catch (e) {
-      if (e instanceof TransportError) throw e;
-      if (deadline) throw this.bodyTimeout();
-      throw this.describe(e, conn, true);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (deadline) throw this.bodyTimeout();
-    return Buffer.concat(chunks, size);
   }
 
   private decodeBody(res: RawReply): string {
@@ -404,62 +469,53 @@ class HttpSession implements CwmpTransport {
 
   // ---- connection --------------------------------------------------------------------------
 
-  private async getClient(): Promise<Client> {
-    if (this.client) return this.client;
-    const https = this.target.protocol === 'https:';
-    const material = https ? await this.tlsMaterial() : {};
-    const base = buildConnector({
-      ...material,
-      rejectUnauthorized: this.checkCertificate,
-      minVersion: 'TLSv1.2',
-      timeout: this.connectMs,
+  private async getAgent(): Promise<HttpAgent> {
+    if (this.agent) return this.agent;
+    const pool = {
       keepAlive: true,
-    });
-    const connect: buildConnector.connector = (options, callback) => {
-      base(options, (err, socket) => {
-        if (err || !socket) {
-          callback(err ?? new Error('connection failed'), null);
-          return;
-        }
-        callback(null, this.track(socket));
-      });
+      keepAliveMsecs: TCP_KEEP_ALIVE_MS,
+      maxSockets: 1,
+      maxFreeSockets: 1,
+      timeout: KEEP_ALIVE_MS, // closes the connection after this long idle in the pool
     };
-    this.client = new Client(this.target.origin, {
-      pipelining: 1,
-      connect,
-      headersTimeout: this.replyMs,
-      bodyTimeout: this.replyMs,
-      keepAliveTimeout: KEEP_ALIVE_MS,
-      keepAliveMaxTimeout: KEEP_ALIVE_MS,
-    });
-    return this.client;
+    if (this.target.protocol !== 'https:') {
+      this.agent = new HttpAgent(pool);
+      return this.agent;
+    }
+    const secureContext = await this.secureContext();
+    if (this.closed) throw closedWhileWaiting();
+    this.agent ??= new HttpsAgent({ ...pool, secureContext, rejectUnauthorized: this.checkCertificate });
+    return this.agent;
   }
 
-  private track(socket: Socket): Socket {
+  private track(socket: Socket): Connection {
     const conn: Connection = { id: ++this.connections, open: true, exchanges: 0 };
-    conn.localAddress = plainAddress(socket.localAddress);
-    if (conn.localAddress) this.lastLocal = conn.localAddress;
+    this.conns.set(socket, conn);
     socket.on('error', (e: NodeJS.ErrnoException) => {
       conn.error ??= e;
     });
     socket.once('close', () => {
       conn.open = false;
     });
-    this.conn = conn;
-    this.opts.log?.debug({ host: this.target.host, connection: conn.id, local: conn.localAddress }, 'connected to ACS');
-    return socket;
+    socket.once('connect', () => {
+      conn.localAddress = plainAddress(socket.localAddress);
+      if (conn.localAddress) this.lastLocal = conn.localAddress;
+      this.opts.log?.debug({ host: this.target.host, connection: conn.id, local: conn.localAddress }, 'connected to ACS');
+    });
+    return conn;
   }
 
-  private async tlsMaterial(): Promise<TlsMaterial> {
+  private async secureContext(): Promise<SecureContext> {
     if (this.tls) return this.tls;
-    const m: TlsMaterial = {};
+    let ca: string | string[] | undefined;
+    let certAndKey: string | undefined;
     if (this.opts.caFile) {
-      m.ca = await readPem(this.opts.caFile, 'CA file');
-      if (!m.ca.includes('-----BEGIN CERTIFICATE-----')) {
+      ca = await readPem(this.opts.caFile, 'CA file');
+      if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
         throw new TransportError('tls', `the CA file ${this.opts.caFile} holds no PEM certificate`);
       }
     } else {
-      m.ca = await systemCa();
+      ca = await systemCa();
     }
     if (this.opts.clientCertFile) {
       const pem = await readPem(this.opts.clientCertFile, 'client certificate file');
@@ -469,11 +525,15 @@ class HttpSession implements CwmpTransport {
           `the client certificate file ${this.opts.clientCertFile} must hold the certificate and its private key (PEM)`,
         );
       }
-      m.cert = pem; // OpenSSL picks the CERTIFICATE blocks for `cert` and the key block for `key`
-      m.key = pem;
+      certAndKey = pem;
     }
-    this.tls = m;
-    return m;
+    try {
+      // OpenSSL picks the CERTIFICATE blocks for `cert` and the key block for `key`.
+      this.tls = createSecureContext({ ca, cert: certAndKey, key: certAndKey, minVersion: 'TLSv1.2' });
+    } catch (e) {
+      throw this.describe(e, undefined);
+    }
+    return this.tls;
   }
 
   // ---- errors ------------------------------------------------------------------------------
@@ -486,7 +546,24 @@ class HttpSession implements CwmpTransport {
     return new TransportError('timeout', `the ACS's reply did not arrive completely within ${formatSeconds(this.replyMs)}`);
   }
 
-  /** An undici/Node error as a sentence a person understands. */
+  /** Why one request failed, as the TransportError the caller sees. */
+  private failure(e: unknown, a: Attempt): TransportError {
+    if (e instanceof TransportError) return e;
+    switch (a.stop) {
+      case 'closed':
+        return closedWhileWaiting();
+      case 'connect-timeout':
+        return this.describe(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }), a.conn);
+      case 'reply-timeout':
+        return new TransportError('timeout', `no reply from the ACS within ${formatSeconds(this.replyMs)}`);
+      case 'body-timeout':
+        return this.bodyTimeout();
+    }
+    if (this.closed) return closedWhileWaiting();
+    return this.describe(e, a.conn, a.responded);
+  }
+
+  /** A Node error as a sentence a person understands. */
   private describe(e: unknown, conn: Connection | undefined, inBody = false): TransportError {
     const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException; reason?: string; cert?: { subjectaltname?: string; subject?: { CN?: string } } };
     const alert = tlsAlert(conn?.error);
@@ -515,7 +592,6 @@ class HttpSession implements CwmpTransport {
       case 'EADDRNOTAVAIL':
         return new TransportError('connect', `cannot connect to ${hostPort}: no usable local address`);
       case 'ETIMEDOUT':
-      case 'UND_ERR_CONNECT_TIMEOUT':
         return new TransportError('connect', `cannot connect to ${hostPort}: no answer within ${formatSeconds(this.connectMs)}`);
 
       case 'CERT_HAS_EXPIRED':
@@ -559,17 +635,7 @@ class HttpSession implements CwmpTransport {
           `TLS: handshake with ${host} failed${hasClientCert ? '' : ' (the ACS may require a client certificate)'}`,
         );
 
-      case 'UND_ERR_HEADERS_TIMEOUT':
-        return new TransportError('timeout', `no reply from the ACS within ${formatSeconds(this.replyMs)}`);
-      case 'UND_ERR_BODY_TIMEOUT':
-        return this.bodyTimeout();
-      case 'UND_ERR_DESTROYED':
-      case 'UND_ERR_CLOSED':
-      case 'UND_ERR_ABORTED':
-        return new TransportError('closed', 'the session was closed while waiting for the ACS');
-      case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-        return new TransportError('protocol', 'the ACS sent a reply shorter or longer than its Content-Length');
-      case 'UND_ERR_HEADERS_OVERFLOW':
+      case 'HPE_HEADER_OVERFLOW':
         return new TransportError('protocol', 'the ACS sent too large HTTP headers');
     }
     if (code.startsWith('HPE_')) {
@@ -581,7 +647,7 @@ class HttpSession implements CwmpTransport {
     if (code === 'ECONNRESET' && /before secure TLS connection/.test(err.message)) {
       return new TransportError('tls', `TLS: ${host} closed the connection during the handshake`);
     }
-    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') {
+    if (code === 'ECONNRESET' || code === 'EPIPE') {
       if (inBody) return new TransportError('closed', 'the connection to the ACS dropped in the middle of its reply');
       if (https && conn && conn.exchanges === 0) {
         // A TLS 1.3 server rejects a client certificate after our side considers the handshake done.
@@ -615,9 +681,26 @@ function header(h: RawReply['headers'], name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** Reply headers with lower-case names; a repeated header is an array, in order (undici's shape). */
+function headerRecord(raw: readonly string[]): RawReply['headers'] {
+  const h: RawReply['headers'] = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (name === '__proto__') continue;
+    const prev = h[name];
+    h[name] = prev === undefined ? raw[i + 1] : Array.isArray(prev) ? [...prev, raw[i + 1]] : [prev, raw[i + 1]];
+  }
+  return h;
+}
+
+/** The connection was reset or closed under the request ("socket hang up" is ECONNRESET too). */
 function isDrop(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;
-  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+function closedWhileWaiting(): TransportError {
+  return new TransportError('closed', 'the session was closed while waiting for the ACS');
 }
 
 /** The code of a TLS alert the peer sent (recorded on the socket), if any. */
