@@ -3,7 +3,7 @@
 // 401 → credentials retry and bounded redirects, and the mapping of network errors to CWMP fault
 // codes (before the response: cannot contact; after: incomplete).
 import { readFile } from 'node:fs/promises';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { answerChallenge } from './http-auth.js';
 import { FAULT, TransferFault } from './faults.js';
 import type { ConnectSettings } from './http-get.js';
@@ -61,6 +61,8 @@ export function settingsOfAgent(agent: Agent): ConnectSettings | undefined {
 
 export async function makeAgent(opts: HttpTransferOptions): Promise<Agent> {
   const s = await connectSettings(opts);
+  // Loaded on first use: undici costs the idle daemon ~20 MiB of RSS, and only transfers need it.
+  const { Agent } = await import('undici');
   const agent = new Agent({
     connect: {
       ...(s.ca ? { ca: s.ca } : {}),
