@@ -13,8 +13,8 @@
 //     built daemon (`node dist/src/cli/main.js run`, the main figure; target ≤ 1.25× the bare
 //     server) and the tsx-run daemon of the tests; also the CPU each uses while idle. Above target, a
 //     breakdown of where the memory goes: the bare server plus one import (and one use) each, the
-//     daemon with V8 heap flags, and the daemon with undici / tough-cookie swapped for slimmer
-//     stand-ins (bench/helpers/slim-dist.ts) to put numbers on the suggestions.
+//     daemon with V8 heap flags, and the daemon with tough-cookie swapped for a slimmer
+//     stand-in (bench/helpers/slim-dist.ts) to put numbers on the suggestions.
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Client } from 'undici';
@@ -311,8 +311,8 @@ const IMPORTS: { name: string; code: string; use?: string }[] = [
   { name: '+ import of dist/src/daemon/agent.js (all daemon code, not started)', code: "await import('./dist/src/daemon/agent.js');" },
 ];
 const V8_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=32'];
-const SWAPS: Swap[][] = [['undici'], ['undici', 'tough-cookie']];
-const SWAP_NAMES: Record<Swap, string> = { undici: 'undici deep imports', 'tough-cookie': 'a minimal cookie jar' };
+const SWAPS: Swap[][] = [['tough-cookie']];
+const SWAP_NAMES: Record<Swap, string> = { 'tough-cookie': 'a minimal cookie jar' };
 
 async function idleRss(): Promise<void> {
   const acs = await startTestAcs();
@@ -411,9 +411,7 @@ async function idleRss(): Promise<void> {
       ]),
     );
     console.log(
-      'Stand-ins (bench/helpers/slim/, swapped into a temp copy of dist): undici → its Client/Agent/connect/api files ' +
-        "without the index, which also loads fetch, WebSocket, caches and mocks, and (through `globalThis.Headers`) Node's " +
-        'own bundled undici with a second WASM HTTP parser; tough-cookie → a 50-line name/value jar with expiry (the ' +
+      'Stand-in (bench/helpers/slim/, swapped into a temp copy of dist): tough-cookie → a 50-line name/value jar with expiry (the ' +
         'transport ignores Path/Domain anyway, so the public-suffix list of tldts buys nothing). RSS of a Node process ' +
         'varies by a few MiB from start to start (allocation peaks, malloc arenas): read small deltas with care.\n',
     );

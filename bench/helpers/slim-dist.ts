@@ -1,5 +1,5 @@
-// A throw-away copy of the built client (dist/src) in which the bare `undici` and/or `tough-cookie`
-// imports point at the stand-ins in ./slim/, to measure what such a change of dependency would save
+// A throw-away copy of the built client (dist/src) in which the bare `tough-cookie`
+// import points at the stand-in in ./slim/, to measure what such a change of dependency would save
 // in the daemon's idle memory. Bench only: the stand-ins cover just what the client calls.
 import { cp, copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,12 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ROOT } from './daemon.js';
 
-export type Swap = 'undici' | 'tough-cookie';
+export type Swap = 'tough-cookie';
 
 const SLIM = join(dirname(fileURLToPath(import.meta.url)), 'slim');
 /** The built files that import each package (checked: a missing import fails loudly). */
 const IMPORTERS: Record<Swap, string[]> = {
-  undici: ['transport/http-session.js', 'transfers/http-common.js'],
   'tough-cookie': ['transport/http-session.js'],
 };
 

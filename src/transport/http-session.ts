@@ -1,6 +1,9 @@
 // The HTTP(S) conversation of ONE CWMP session (TR-069 §3.4): one keep-alive connection, the
 // session's cookies, Basic/Digest authentication, redirects, TLS checks, time and size limits.
 // It knows CWMP only as far as HTTP headers go; what a status means is the session runner's call.
+// Built on node:http(s), not undici: undici's entry point (fetch, WebSocket, and through
+// globalThis.Headers Node's own bundled undici with a second WASM parser) cost the idle daemon
+// ~20 MiB of RSS, and node:http already has everything one keep-alive connection needs.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';

@@ -24,6 +24,8 @@ export interface TestServer {
   seen: SeenRequest[];
   /** Connections accepted so far. */
   connections(): number;
+  /** Connections still open now. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,12 @@ export async function startServer(
   const seen: SeenRequest[] = [];
   const ids = new WeakMap<Socket, number>();
   let count = 0;
+  const open = new Set<Socket>();
+  const accept = (s: Socket) => {
+    ids.set(s, ++count);
+    open.add(s);
+    s.once('close', () => open.delete(s));
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -62,10 +70,10 @@ export async function startServer(
       },
       onRequest,
     );
-    server.on('secureConnection', (s: Socket) => ids.set(s, ++count));
+    server.on('secureConnection', accept);
   } else {
     server = createHttp(onRequest);
-    server.on('connection', (s: Socket) => ids.set(s, ++count));
+    server.on('connection', accept);
   }
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -75,6 +83,7 @@ export async function startServer(
     port,
     seen,
     connections: () => count,
+    openConnections: () => open.size,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
