@@ -21,6 +21,8 @@ const FAILED = 'failed';
 
 export class ConnectionRequests {
   private http: HttpConnectionRequestListener | undefined;
+  /** Set (to the wanted key) while `http` is a stand-in on a free port because the configured one is busy. */
+  private httpFallback: string | undefined;
   private httpKey = '';
   private udp: UdpConnectionRequestListener | undefined;
   private udpKey = '';
@@ -53,22 +55,47 @@ export class ConnectionRequests {
     const wantHttp = s.enabled && s['connection-request-enabled'];
     const httpKey = wantHttp ? `${s['connection-request-address']}|${s['connection-request-port']}|${this.agent.state.connectionRequestPath}` : '';
     if (httpKey !== this.httpKey) {
-      await this.http?.close();
-      this.http = undefined;
+      // A fallback listener (see below) stays up until the configured port could be bound.
+      const fallback = this.httpFallback === httpKey ? this.http : undefined;
+      if (!fallback) {
+        await this.http?.close();
+        this.http = undefined;
+        this.httpFallback = undefined;
+      }
       this.httpKey = httpKey;
       if (wantHttp) {
+        const options = {
+          address: s['connection-request-address'],
+          path: this.agent.state.connectionRequestPath,
+          getCredentials: () => this.credentials(),
+          onConnectionRequest: () => this.accepted('http'),
+          log: this.agent.log,
+        };
         try {
-          this.http = await startHttpConnectionRequestListener({
-            port: s['connection-request-port'],
-            address: s['connection-request-address'],
-            path: this.agent.state.connectionRequestPath,
-            getCredentials: () => this.credentials(),
-            onConnectionRequest: () => this.accepted('http'),
-            log: this.agent.log,
-          });
+          const listener = await startHttpConnectionRequestListener({ ...options, port: s['connection-request-port'] });
+          await fallback?.close();
+          this.http = listener;
+          this.httpFallback = undefined;
         } catch (err) {
           this.httpKey = FAILED;
-          this.agent.log.error({ err, port: s['connection-request-port'] }, 'cannot start the connection-request listener');
+          if (fallback) {
+            // Still busy: keep the fallback (a new one would change ConnectionRequestURL again).
+          } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+            // E.g. an ACS on this very host holds 7547: listen on a free port meanwhile, so the ACS
+            // (which reads ConnectionRequestURL) can still reach us; the configured port is retried.
+            try {
+              this.http = await startHttpConnectionRequestListener({ ...options, port: 0 });
+              this.httpFallback = httpKey;
+              this.agent.log.warn(
+                { port: s['connection-request-port'], fallbackPort: this.http.port },
+                'connection-request port in use; listening on another port meanwhile (advertised in ConnectionRequestURL)',
+              );
+            } catch (err2) {
+              this.agent.log.error({ err: err2 }, 'cannot start the connection-request listener');
+            }
+          } else {
+            this.agent.log.error({ err, port: s['connection-request-port'] }, 'cannot start the connection-request listener');
+          }
         }
       }
     }
@@ -163,6 +190,7 @@ export class ConnectionRequests {
       await this.http?.close();
       await this.udp?.close();
       this.http = this.udp = undefined;
+      this.httpFallback = undefined;
       this.httpKey = this.udpKey = '';
       this.binding = undefined;
     });
