@@ -360,6 +360,13 @@ export class Agent implements AgentHooks {
         : undefined,
     });
     this.activeTransport = undefined;
+    // ConnectionRequestURL names the local address of the connection last used to reach the ACS;
+    // a change is picked up (and notified: active by default) by the next notification check.
+    const used = transport.localAddress();
+    if (used) {
+      this.lastLocalAddress = used;
+      this.connreq.setLocalAddress(used);
+    }
     const durationMs = Date.now() - started;
     const eventCodes = events.map((e) => (e.commandKey ? `${e.eventCode} (${e.commandKey})` : e.eventCode));
     if (outcome.ok) {
