@@ -11,6 +11,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { ipv6FromGroups } from '../net/ipv6.js';
 import { hostForUrl } from './address.js';
 import { silentLogger, type ConnreqLogger } from './types.js';
 
@@ -149,24 +150,7 @@ function formatIPv6(b: Buffer): string {
   if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return Array.from(b.subarray(12)).join('.');
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart === -1) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return ipv6FromGroups(groups);
 }
 
 function attribute(type: number, value: Buffer): Buffer {

@@ -2,6 +2,7 @@
 // interfaces that are up) and IPv6 from /proc/net/if_inet6 (every address, with scope and flags).
 // Best-effort DHCP detection reads the lease files of systemd-networkd and dhclient/NetworkManager.
 import { networkInterfaces as osNetworkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import { ipv6FromGroups } from '../../../net/ipv6.js';
 import { listDir, parseKeyValue, readText } from './fs.js';
 
 export type NetworkInterfacesFn = () => NodeJS.Dict<NetworkInterfaceInfo[]>;
@@ -48,24 +49,7 @@ export function listIpv4(fn: NetworkInterfacesFn = osNetworkInterfaces): Ipv4Add
 export function formatIpv6(hex: string): string {
   const groups: number[] = [];
   for (let i = 0; i < 32; i += 4) groups.push(Number.parseInt(hex.slice(i, i + 4), 16));
-  let bestStart = -1;
-  let bestLen = 1; // a single zero group is not compressed
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const txt = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return txt.join(':');
-  return `${txt.slice(0, bestStart).join(':')}::${txt.slice(bestStart + bestLen).join(':')}`;
+  return ipv6FromGroups(groups);
 }
 
 // IFA_F_* flags from linux/if_addr.h
