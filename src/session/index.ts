@@ -2,6 +2,5 @@
 export * from './machine.js';
 export * from './runner.js';
 export * from './events.js';
-export { EventStore } from './event-store.js';
 export * from './retry.js';
 export * from './periodic.js';
