@@ -52,13 +52,6 @@ export async function connectSettings(opts: HttpTransferOptions): Promise<Connec
   };
 }
 
-/** What each agent of makeAgent was made with: a download given that agent connects the same way. */
-const agentSettings = new WeakMap<Agent, ConnectSettings>();
-
-export function settingsOfAgent(agent: Agent): ConnectSettings | undefined {
-  return agentSettings.get(agent);
-}
-
 export async function makeAgent(opts: HttpTransferOptions): Promise<Agent> {
   const s = await connectSettings(opts);
   // Loaded on first use: undici costs the idle daemon ~20 MiB of RSS, and only transfers need it.
@@ -73,7 +66,6 @@ export async function makeAgent(opts: HttpTransferOptions): Promise<Agent> {
     bodyTimeout: opts.idleTimeoutMs ?? HTTP_DEFAULTS.idleTimeoutMs,
     connections: 2,
   });
-  agentSettings.set(agent, s);
   return agent;
 }
 

@@ -6,7 +6,6 @@ import { constants, write } from 'node:fs';
 import { open, statfs, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
-import type { Agent } from 'undici';
 import { FAULT, TransferFault, duration } from './faults.js';
 import {
   HTTP_DEFAULTS,
@@ -14,10 +13,9 @@ import {
   connectSettings,
   negotiate,
   networkFault,
-  settingsOfAgent,
   type HttpTransferOptions,
 } from './http-common.js';
-import { httpGet, type BodySink, type GetResponse } from './http-get.js';
+import { httpGet, type BodySink, type ConnectSettings, type GetResponse } from './http-get.js';
 
 export interface DownloadSpec {
   url: string;
@@ -35,10 +33,10 @@ export interface DownloadSpec {
   maxBytes?: number;
   signal?: AbortSignal;
   /**
-   * The connection settings of several downloads (a manifest's links): an agent of makeAgent()
-   * connects like the options it was made with. Connections are not pooled (one per request).
+   * Connection settings shared by several downloads (a manifest's links), so the CA file is read
+   * once; default: derived from the options. Connections are not pooled (one per request).
    */
-  agent?: Agent;
+  connect?: ConnectSettings;
 }
 
 export interface DownloadedFile {
@@ -252,7 +250,7 @@ export async function downloadToFile(spec: DownloadSpec, opts: HttpTransferOptio
   // Our own idle watchdog: undici's bodyTimeout runs on coarse timers.
   const idleMs = opts.idleTimeoutMs ?? HTTP_DEFAULTS.idleTimeoutMs;
   let idle: NodeJS.Timeout | undefined;
-  const conn = (spec.agent && settingsOfAgent(spec.agent)) || (await connectSettings(opts));
+  const conn = spec.connect ?? (await connectSettings(opts));
   let created = false;
   let res: GetResponse | undefined;
   try {

@@ -6,11 +6,11 @@
 //   rebooting             → success (reboot-command was invoked after a successful upgrade)
 import { mkdir, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Agent } from 'undici';
 import { describeFailure, runShellCommand, type CommandResult, type CommandRunner, type CommandSpec } from './commands.js';
 import { parseConfigExport } from './config-export.js';
 import { FAULT, TransferFault, asTransferFault, duration } from './faults.js';
-import { TransferAborted, makeAgent, urlForLog, type HttpTransferOptions } from './http-common.js';
+import { TransferAborted, connectSettings, urlForLog, type HttpTransferOptions } from './http-common.js';
+import type { ConnectSettings } from './http-get.js';
 import { checkFreeSpace, downloadToFile, DEFAULT_MAX_DOWNLOAD_BYTES } from './http-download.js';
 import { MAX_MANIFEST_BYTES, isManifestFile, parseManifest } from './manifest.js';
 import { UPLOAD_FILE_TYPES, type TransferEntry, type TransferQueue, type TransferWindow } from './queue.js';
@@ -358,31 +358,26 @@ export class TransferRunner {
 
   private async download(e: TransferEntry, dir: string, signal: AbortSignal, endWindow: () => void): Promise<Outcome> {
     const http = this.deps.http?.() ?? {};
-    const agent = await makeAgent(http);
-    let files: string[];
-    try {
-      const main = await downloadToFile(
-        {
-          url: e.url,
-          username: e.username,
-          password: e.password,
-          dir,
-          nameHint: e.targetFileName || e.url,
-          prefix: '00',
-          expectedSize: e.fileSize,
-          maxBytes: this.limits.maxDownloadBytes,
-          signal,
-          agent,
-        },
-        http,
-      );
-      this.log.info({ ...this.describe(e), bytes: main.size, sha256: main.sha256 }, 'file downloaded');
-      files = [main.path];
-      if (e.fileType === '1 Firmware Upgrade Image' && (await isManifestFile(main.path))) {
-        files = await this.downloadManifestLinks(e, dir, main.path, main.size, signal, agent, http);
-      }
-    } finally {
-      await agent.close().catch(() => undefined);
+    const connect = await connectSettings(http);
+    const main = await downloadToFile(
+      {
+        url: e.url,
+        username: e.username,
+        password: e.password,
+        dir,
+        nameHint: e.targetFileName || e.url,
+        prefix: '00',
+        expectedSize: e.fileSize,
+        maxBytes: this.limits.maxDownloadBytes,
+        signal,
+        connect,
+      },
+      http,
+    );
+    this.log.info({ ...this.describe(e), bytes: main.size, sha256: main.sha256 }, 'file downloaded');
+    let files = [main.path];
+    if (e.fileType === '1 Firmware Upgrade Image' && (await isManifestFile(main.path))) {
+      files = await this.downloadManifestLinks(e, dir, main.path, main.size, signal, connect, http);
     }
     endWindow(); // from here on nothing is interrupted for a time window
     if (e.fileType === '1 Firmware Upgrade Image') return this.applyFirmware(e, files);
@@ -396,7 +391,7 @@ export class TransferRunner {
     manifestPath: string,
     manifestSize: number,
     signal: AbortSignal,
-    agent: Agent,
+    connect: ConnectSettings,
     http: HttpTransferOptions,
   ): Promise<string[]> {
     if (manifestSize > MAX_MANIFEST_BYTES) {
@@ -420,7 +415,7 @@ export class TransferRunner {
           expectedSize: link.size,
           maxBytes: this.limits.maxDownloadBytes,
           signal,
-          agent,
+          connect,
         },
         http,
       );
