@@ -2,12 +2,19 @@
 // happens meanwhile (a connection request, a settings change, a due periodic inform) is queued as an
 // event, persisted, and served by the next session, which starts right after the current one.
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import type { AcsRequest, CpeResponse, Fault, Inform, ParameterValue, TransferComplete } from '../cwmp/types.js';
 import { DATA_FILES, dataPaths, resolveDefaultsFile } from '../store/paths.js';
 import { writeStatus } from '../store/status.js';
 import { wipeDataDir } from '../store/wipe.js';
-import { defaultSettings, loadSettings, settingsFile, updateSettings, type SettingsValues as Settings } from '../settings/settings.js';
+import {
+  clientStatus,
+  defaultSettings,
+  loadSettings,
+  settingsFile,
+  updateSettings,
+  type ClientStatus,
+  type SettingsValues as Settings,
+} from '../settings/settings.js';
 import { readDefaultsFile } from '../settings/defaults.js';
 import { openHttpSession } from '../transport/http-session.js';
 import { runSession } from '../session/runner.js';
@@ -32,12 +39,14 @@ import { dispatchRequest } from '../rpc/dispatch.js';
 import type { AgentHooks } from '../rpc/agent-hooks.js';
 import { ConnectionRequests } from './connection-requests.js';
 import { Transfers } from './transfers.js';
+import { describeFailure, runShellCommand } from '../transfers/commands.js';
 
 /** Largest delay setTimeout accepts; longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const NOTIFICATION_POLL_MS = 2000;
 /** On stop, a running session gets this long to finish; then its connection is closed (its events stay queued). */
 const STOP_GRACE_MS = 5000;
+const OPERATOR_COMMAND_TIMEOUT_MS = 120_000;
 
 export interface AgentOptions {
   dataDir: string;
@@ -71,7 +80,6 @@ export class Agent implements AgentHooks {
   private unwatch: (() => void) | undefined;
   private sessionDone: Promise<void> = Promise.resolve();
   private bootAt = Date.now();
-  private lastLocalAddress: string | undefined;
   /** The transport of the running session, closed by stop() when the session outlasts the grace time. */
   private activeTransport: { close(): Promise<void> } | undefined;
   /** Settings changes noticed during a session wait until it ends. */
@@ -132,10 +140,8 @@ export class Agent implements AgentHooks {
     this.log.info('tr069-client stopped');
   }
 
-  status(): 'disabled' | 'waiting-URL' | 'running' {
-    if (!this.settings.enabled) return 'disabled';
-    if (!this.settings['acs-url']) return 'waiting-URL';
-    return 'running';
+  status(): ClientStatus {
+    return clientStatus(this.settings);
   }
 
   /** A start of the client: 1 BOOT (+ M Reboot when we rebooted for the ACS), BOOTSTRAP when due. */
@@ -299,8 +305,7 @@ export class Agent implements AgentHooks {
     const started = Date.now();
     const s = this.settings;
     const url = s['acs-url'];
-    this.lastLocalAddress = (await localAddressFor(url)) ?? this.lastLocalAddress;
-    this.connreq.setLocalAddress(this.lastLocalAddress);
+    this.connreq.setLocalAddress(await localAddressFor(url));
 
     await this.model.refreshIdentity();
     const changed = await this.model.changedParameters();
@@ -362,11 +367,7 @@ export class Agent implements AgentHooks {
     this.activeTransport = undefined;
     // ConnectionRequestURL names the local address of the connection last used to reach the ACS;
     // a change is picked up (and notified: active by default) by the next notification check.
-    const used = transport.localAddress();
-    if (used) {
-      this.lastLocalAddress = used;
-      this.connreq.setLocalAddress(used);
-    }
+    this.connreq.setLocalAddress(transport.localAddress());
     const durationMs = Date.now() - started;
     const eventCodes = events.map((e) => (e.commandKey ? `${e.eventCode} (${e.commandKey})` : e.eventCode));
     if (outcome.ok) {
@@ -441,7 +442,7 @@ export class Agent implements AgentHooks {
     if (cmd) {
       this.log.info({ command: cmd }, 'rebooting the device for the ACS');
       await this.saveState((s) => ({ ...s, pendingReboots: s.pendingReboots.map((r) => ({ ...r, started: true })) }));
-      await runShell(cmd, this.log);
+      await runOperatorCommand('reboot-command', cmd, this.log);
       return; // the machine goes down; the next start reports 1 BOOT + M Reboot
     }
     this.log.warn('reboot-command is empty: restarting the client instead of the machine');
@@ -491,7 +492,7 @@ export class Agent implements AgentHooks {
     this.applied = this.settings;
     this.state = await this.stateFile.load();
     await this.model.reload();
-    if (cmd) await runShell(cmd, this.log);
+    if (cmd) await runOperatorCommand('factory-reset-command', cmd, this.log);
     await this.boot();
     await this.transfers.start();
     await this.connreq.apply();
@@ -611,21 +612,12 @@ export function currentTime(d = new Date()): string {
   return `${local}${sign}${pad(off / 60)}:${pad(off % 60)}`;
 }
 
-export function runShell(command: string, log: Logger, timeoutMs = 120_000): Promise<number | null> {
-  return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-4096)));
-    child.stderr.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-4096)));
-    child.on('error', (err) => {
-      log.error({ err, command }, 'command failed to start');
-      resolve(null);
-    });
-    child.on('close', (code) => {
-      log.info({ command, code, output: out.trim() }, 'command finished');
-      resolve(code);
-    });
-  });
+/** Runs an operator command (reboot-command, factory-reset-command) and logs how it ended. */
+async function runOperatorCommand(purpose: string, command: string, log: Logger): Promise<void> {
+  const r = await runShellCommand({ command, args: [], timeoutMs: OPERATOR_COMMAND_TIMEOUT_MS, purpose });
+  const output = (r.stdout + r.stderr).trim().slice(-4096);
+  if (r.exitCode === 0) log.info({ command, output }, `${purpose} finished`);
+  else log.error({ command, output }, describeFailure({ command, args: [], timeoutMs: OPERATOR_COMMAND_TIMEOUT_MS, purpose }, r, OPERATOR_COMMAND_TIMEOUT_MS));
 }
 
 /** `tr069-client run`: the daemon in the foreground until `signal` aborts (SIGTERM/SIGINT). */
