@@ -14,6 +14,7 @@ import { runCli } from '../helpers/cli.js';
 import { freePort, startDaemon, tempDataDir, type DaemonHandle } from '../helpers/daemon.js';
 import { assertValidCwmp } from '../helpers/schema.js';
 import { FileServer } from '../transfers/helpers.js';
+import { downloadRequest } from '../helpers/requests.js';
 
 export { sha256, waitFor } from '../transfers/helpers.js';
 
@@ -226,18 +227,7 @@ export function eventsOf(inform: Inform): string[] {
 }
 
 export function download(d: Partial<Download> & { commandKey: string; url: string }): Download {
-  return {
-    method: 'Download',
-    fileType: '1 Firmware Upgrade Image',
-    username: '',
-    password: '',
-    fileSize: 0,
-    targetFileName: '',
-    delaySeconds: 0,
-    successUrl: '',
-    failureUrl: '',
-    ...d,
-  };
+  return downloadRequest(d);
 }
 
 export function upload(u: Partial<Upload> & { commandKey: string; url: string; fileType: string }): Upload {

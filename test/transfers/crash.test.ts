@@ -11,25 +11,14 @@ import type { Download } from '../../src/cwmp/types.js';
 import { TransferQueue, type TransferEntry } from '../../src/transfers/queue.js';
 import { TransferRunner, type TransferCommands } from '../../src/transfers/runner.js';
 import { FileServer, tempDir, waitFor } from './helpers.js';
+import { downloadRequest } from '../helpers/requests.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(here, 'fixtures', 'runner-child.ts');
 const ROOT = join(here, '..', '..');
 
 function download(url: string): Download {
-  return {
-    method: 'Download',
-    commandKey: 'crash-me',
-    fileType: '1 Firmware Upgrade Image',
-    url,
-    username: '',
-    password: '',
-    fileSize: 0,
-    targetFileName: '',
-    delaySeconds: 0,
-    successUrl: '',
-    failureUrl: '',
-  };
+  return downloadRequest({ commandKey: 'crash-me', url });
 }
 
 interface Setup {

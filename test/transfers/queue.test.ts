@@ -6,22 +6,10 @@ import type { Download, ScheduleDownload, Upload } from '../../src/cwmp/types.js
 import { TransferQueue } from '../../src/transfers/queue.js';
 import { TransferFault } from '../../src/transfers/faults.js';
 import { tempDir } from './helpers.js';
+import { downloadRequest } from '../helpers/requests.js';
 
 function download(over: Partial<Download> = {}): Download {
-  return {
-    method: 'Download',
-    commandKey: 'fw1',
-    fileType: '1 Firmware Upgrade Image',
-    url: 'https://files.example/upgrade.xml',
-    username: 'u',
-    password: 'secret-pw',
-    fileSize: 0,
-    targetFileName: '',
-    delaySeconds: 0,
-    successUrl: '',
-    failureUrl: '',
-    ...over,
-  };
+  return downloadRequest({ commandKey: 'fw1', url: 'https://files.example/upgrade.xml', username: 'u', password: 'secret-pw', ...over });
 }
 
 function scheduled(over: Partial<ScheduleDownload> = {}): ScheduleDownload {

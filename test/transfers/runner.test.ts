@@ -10,6 +10,7 @@ import { TransferFault } from '../../src/transfers/faults.js';
 import { exportConfig } from '../../src/transfers/config-export.js';
 import type { CommandSpec } from '../../src/transfers/commands.js';
 import { FileServer, recorderScript, sha256, tempDir, waitFor } from './helpers.js';
+import { downloadRequest } from '../helpers/requests.js';
 
 const PASSWORD = 'file-server-secret-9c1';
 
@@ -70,20 +71,7 @@ async function rig(
 }
 
 function download(url: string, over: Partial<Download> = {}): Download {
-  return {
-    method: 'Download',
-    commandKey: 'ck-' + randomBytes(3).toString('hex'),
-    fileType: '1 Firmware Upgrade Image',
-    url,
-    username: '',
-    password: '',
-    fileSize: 0,
-    targetFileName: '',
-    delaySeconds: 0,
-    successUrl: '',
-    failureUrl: '',
-    ...over,
-  };
+  return downloadRequest({ commandKey: 'ck-' + randomBytes(3).toString('hex'), url, ...over });
 }
 
 function manifest(links: { url: string; sha?: string; size?: number }[]): string {
