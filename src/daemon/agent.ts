@@ -7,12 +7,14 @@ import { DATA_FILES, dataPaths, resolveDefaultsFile } from '../store/paths.js';
 import { writeStatus } from '../store/status.js';
 import { wipeDataDir } from '../store/wipe.js';
 import {
+  changedSettings,
   clientStatus,
   defaultSettings,
   loadSettings,
   settingsFile,
   updateSettings,
   type ClientStatus,
+  type SettingKey,
   type SettingsValues as Settings,
 } from '../settings/settings.js';
 import { readDefaultsFile } from '../settings/defaults.js';
@@ -47,6 +49,7 @@ const NOTIFICATION_POLL_MS = 2000;
 /** On stop, a running session gets this long to finish; then its connection is closed (its events stay queued). */
 const STOP_GRACE_MS = 5000;
 const OPERATOR_COMMAND_TIMEOUT_MS = 120_000;
+const IDENTITY_KEYS: readonly SettingKey[] = ['manufacturer', 'manufacturer-oui', 'product-class', 'serial-number'];
 
 export interface AgentOptions {
   dataDir: string;
@@ -307,7 +310,6 @@ export class Agent implements AgentHooks {
     const url = s['acs-url'];
     this.connreq.setLocalAddress(await localAddressFor(url));
 
-    await this.model.refreshIdentity();
     const changed = await this.model.changedParameters();
     if (changed.length > 0 && !this.state.events.some((e) => e.code === '4 VALUE CHANGE')) {
       await this.saveState((st) => ({ ...st, events: addEvent(st.events, { code: '4 VALUE CHANGE', commandKey: '' }) }));
@@ -492,6 +494,7 @@ export class Agent implements AgentHooks {
     this.applied = this.settings;
     this.state = await this.stateFile.load();
     await this.model.reload();
+    await this.model.refreshIdentity();
     if (cmd) await runOperatorCommand('factory-reset-command', cmd, this.log);
     await this.boot();
     await this.transfers.start();
@@ -567,6 +570,8 @@ export class Agent implements AgentHooks {
     const prev = this.applied;
     this.settings = next;
     this.applied = next;
+    // The DeviceId is read from DMI/machine-id once; only the identity overrides can change it.
+    if (changedSettings(prev, next).some((k) => IDENTITY_KEYS.includes(k))) await this.model.refreshIdentity();
     if (!next.enabled && prev.enabled) {
       this.retryCount = 0;
       clearTimeout(this.retryTimer);
