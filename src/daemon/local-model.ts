@@ -120,6 +120,14 @@ export async function buildAgentModel(opts: BuildOptions & { agent: Agent }): Pr
   };
 }
 
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Text output is one parameter per line: control characters in a value are written as escapes. */
+export function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\x00-\x1f\x7f]/g, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** `tr069-client get PATH...`: values as the ACS would read them (secrets empty). */
 export async function runGet(opts: { dataDir: string; paths: string[]; json: boolean }): Promise<number> {
   const values = await loadSettings(opts.dataDir);
@@ -130,7 +138,7 @@ export async function runGet(opts: { dataDir: string; paths: string[]; json: boo
     if (opts.json) {
       process.stdout.write(JSON.stringify(Object.fromEntries(list.map((p) => [p.name, p.value])), null, 1) + '\n');
     } else {
-      for (const p of list) process.stdout.write(`${p.name} = ${p.value}\n`);
+      for (const p of list) process.stdout.write(`${p.name} = ${oneLine(p.value)}\n`);
     }
     return 0;
   } catch (err) {

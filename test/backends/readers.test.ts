@@ -96,6 +96,7 @@ describe('processes', () => {
   it('joins the NUL-separated command line', () => {
     assert.equal(parseCmdline('a\0b c\0\0'), 'a b c');
     assert.equal(parseCmdline('/sbin/init\0splash\0'), '/sbin/init splash');
+    assert.equal(parseCmdline('bash\0-c\0X=1\necho\t$X\r\n\x1b[0m\0'), 'bash -c X=1 echo $X  ?[0m', 'one line, like ps');
   });
   it('reads the fixture process table', async () => {
     const ps = await readProcesses(HOST1);

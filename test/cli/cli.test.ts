@@ -197,3 +197,10 @@ test('a corrupt settings.json is a clear error (exit 1), and reset repairs it', 
   assert.equal((await runCli(['reset-tr069-config'], { dataDir: data })).code, 0);
   assert.equal((await runCli(['print'], { dataDir: data })).code, 0);
 });
+
+test('get text output: control characters in a value are escaped, so one parameter is one line', async () => {
+  const { oneLine } = await import('../../src/daemon/local-model.js');
+  assert.equal(oneLine('plain value'), 'plain value');
+  assert.equal(oneLine('a\nb\r\n\tc\x00\x7f'), 'a\\nb\\r\\n\\tc\\x00\\x7f');
+  assert.equal(oneLine('no\\escape of backslash'), 'no\\escape of backslash');
+});

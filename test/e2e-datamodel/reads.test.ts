@@ -3,6 +3,7 @@
 // TR-181 type, secrets read as ""), and `tr069-client get` on the same data dir.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import type { ParameterInfo, ParameterValue } from '../../src/cwmp/types.js';
 import { runCli } from '../helpers/cli.js';
 import { expect, expectFault, startHarness, type Harness } from './harness.js';
@@ -206,9 +207,26 @@ test('GetParameterValues Device.: every value is valid for its TR-181 type, secr
 });
 
 test('tr069-client get prints values computed locally, next to the running daemon', async () => {
-  const r = await runCli(['get', 'Device.DeviceInfo.'], { dataDir: h.dataDir });
-  assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n');
+  // A live process whose argv holds newlines (as CI's `bash -c "<script>"` does): every parameter must
+  // still print on one line, and the process table reads it as one line.
+  const marker = `marker-${process.pid}`;
+  const child = spawn(process.execPath, ['-e', `setTimeout(() => {}, 60000)\n// ${marker}\n\t// second line`], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const r = await runCli(['get', 'Device.DeviceInfo.'], { dataDir: h.dataDir });
+    assert.equal(r.code, 0, r.stderr);
+    checkDeviceInfoOutput(r.stdout, marker);
+  } finally {
+    child.kill();
+  }
+
+  const json = await runCli(['get', '--json', 'Device.ManagementServer.URL', 'Device.ManagementServer.ConnectionRequestPassword'], { dataDir: h.dataDir });
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), { 'Device.ManagementServer.URL': h.acs.url, 'Device.ManagementServer.ConnectionRequestPassword': '' });
+});
+
+function checkDeviceInfoOutput(stdout: string, marker: string): void {
+  const lines = stdout.trim().split('\n');
   assert.ok(lines.length > 10);
   const values = new Map(lines.map((l) => l.split(' = ') as [string, string]));
   for (const n of values.keys()) assert.ok(n.startsWith('Device.DeviceInfo.'), n);
@@ -216,11 +234,10 @@ test('tr069-client get prints values computed locally, next to the running daemo
   assert.equal(values.get('Device.DeviceInfo.SerialNumber'), inform.deviceId.serialNumber);
   assert.equal(values.get('Device.DeviceInfo.ManufacturerOUI'), inform.deviceId.oui);
   assert.equal(values.get('Device.DeviceInfo.SoftwareVersion'), inform.parameterList.find((p) => p.name === 'Device.DeviceInfo.SoftwareVersion')?.value);
-
-  const json = await runCli(['get', '--json', 'Device.ManagementServer.URL', 'Device.ManagementServer.ConnectionRequestPassword'], { dataDir: h.dataDir });
-  assert.equal(json.code, 0, json.stderr);
-  assert.deepEqual(JSON.parse(json.stdout), { 'Device.ManagementServer.URL': h.acs.url, 'Device.ManagementServer.ConnectionRequestPassword': '' });
-});
+  const commands = [...values].filter(([n, v]) => n.endsWith('.Command') && v.includes(marker)).map(([, v]) => v);
+  assert.equal(commands.length, 1, 'the marked process is listed once');
+  assert.match(commands[0], new RegExp(`setTimeout\\(\\(\\) => \\{\\}, 60000\\) // ${marker}  // second line$`));
+}
 
 test('tr069-client get of an unknown path exits non-zero with a clear message', async () => {
   for (const path of ['Device.NoSuchObject.', 'Device.DeviceInfo.NoSuchParameter']) {

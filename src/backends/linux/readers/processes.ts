@@ -89,11 +89,17 @@ export function parsePidStat(text: string): ParsedStat | null {
   };
 }
 
+/** argv joined by spaces, on one line: like ps, control characters (a script passed with -c) become
+ * spaces (whitespace) or '?', so an ACS table or a log line is not broken by them. */
 export function parseCmdline(buf: string): string {
   return buf
     .split('\0')
     .filter((s, i, a) => !(s === '' && i === a.length - 1))
     .join(' ')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\t\n\v\f\r]/g, ' ')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\x00-\x1f\x7f]/g, '?')
     .trim();
 }
 
