@@ -14,6 +14,7 @@
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Credentials } from './types.js';
+import { monotonicMs } from '../clock.js';
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
 
@@ -26,7 +27,7 @@ export interface DigestServerOptions {
   nonceLifetimeMs?: number;
   /** How many authenticated nonces are remembered for replay protection. Default 1024. */
   maxTrackedNonces?: number;
-  /** Monotonic clock in ms (injectable for tests). Default performance.now. */
+  /** Monotonic clock in ms (injectable for tests). Default monotonicMs. */
   now?: () => number;
 }
 
@@ -83,7 +84,7 @@ export class DigestServer {
     this.offerSha256 = opts.offerSha256 ?? false;
     this.lifetimeMs = opts.nonceLifetimeMs ?? 60_000;
     this.maxTracked = Math.max(1, opts.maxTrackedNonces ?? 1024);
-    this.now = opts.now ?? (() => performance.now());
+    this.now = opts.now ?? monotonicMs;
   }
 
   /** Number of nonces currently remembered for replay protection (bounded by maxTrackedNonces). */

@@ -1,5 +1,6 @@
 // A token bucket: `burst` events at once, refilled continuously at `burst` per `periodMs`.
 // Used for accepted connection requests (the spec asks for a cap; icwmp's 50 per 5 s is the model).
+import { monotonicMs } from '../clock.js';
 
 export interface RateLimit {
   burst: number;
@@ -13,7 +14,7 @@ export class TokenBucket {
 
   constructor(
     private readonly limit: RateLimit,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicMs,
   ) {
     if (!(limit.burst >= 1) || !(limit.periodMs > 0)) throw new RangeError('rate limit needs burst >= 1 and periodMs > 0');
     this.tokens = limit.burst;

@@ -8,7 +8,6 @@
 // for them (error 401), as TR-181 STUNUsername says.
 
 import { createHmac, randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { ipv6FromGroups } from '../net/ipv6.js';
@@ -398,7 +397,7 @@ export class StunClient {
     const name = this.opts.serverAddress.replace(/^\[(.*)\]$/, '$1');
     let ip = name;
     if (!isIPv4(name) && !isIPv6(name)) {
-      ip = (await lookup(name, { family: this.socket.type === 'udp4' ? 4 : 0 })).address;
+      ip = (await (await import('node:dns/promises')).lookup(name, { family: this.socket.type === 'udp4' ? 4 : 0 })).address;
     }
     if (this.socket.type === 'udp4' && isIPv6(ip)) throw new Error(`STUN server ${name} is IPv6 but the socket is IPv4`);
     return this.socket.type === 'udp6' && isIPv4(ip) ? `::ffff:${ip}` : ip;

@@ -1,7 +1,6 @@
 // The local address the kernel would use to reach the ACS, found by "connecting" a UDP socket
 // (no packet is sent). ConnectionRequestURL advertises it, so it must be known before the first Inform.
 import { createSocket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
 export async function localAddressFor(acsUrl: string): Promise<string | undefined> {
@@ -15,7 +14,7 @@ export async function localAddressFor(acsUrl: string): Promise<string | undefine
     return undefined;
   }
   try {
-    const address = isIP(host) ? host : (await lookup(host)).address;
+    const address = isIP(host) ? host : (await (await import('node:dns/promises')).lookup(host)).address;
     const family = isIP(address) === 6 ? 'udp6' : 'udp4';
     const sock = createSocket(family);
     try {

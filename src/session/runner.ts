@@ -2,7 +2,7 @@
 // requests to the RPC dispatcher, report acknowledgements) and feeds the results back until it is done.
 // Message bodies are never logged: Download/Upload requests carry passwords.
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { monotonicMs } from '../clock.js';
 import { decode as codecDecode, encode as codecEncode } from '../cwmp/index.js';
 import type { AcsRequest, CpeResponse, DecodeLimits, DecodeResult, Envelope, Fault, FaultStruct, Inform } from '../cwmp/types.js';
 import type { CwmpTransport, HttpReply } from '../transport/types.js';
@@ -74,7 +74,7 @@ const MAX_DETAIL_CHARS = 200;
 export async function runSession(opts: RunSessionOptions): Promise<SessionOutcome> {
   const encode = opts.encode ?? codecEncode;
   const decode = opts.decode ?? codecDecode;
-  const now = opts.now ?? (() => performance.now());
+  const now = opts.now ?? monotonicMs;
   const started = now();
   const sessionId = opts.sessionId ?? randomBytes(4).toString('hex');
   const log = (level: 'debug' | 'info' | 'warn', fields: object, msg: string): void =>
@@ -218,3 +218,4 @@ function shortDetail(body: string): string | undefined {
   const line = text.split(/\r?\n/, 1)[0].replace(/[^\x20-\x7e]/g, '?');
   return line.length > MAX_DETAIL_CHARS ? `${line.slice(0, MAX_DETAIL_CHARS)}…` : line;
 }
+

@@ -5,7 +5,8 @@
 // Readable; for a 200 MB file that cost ~4x the CPU of the whole rest of the download (mostly
 // garbage collection) and +60 MB of RSS. Uploads and everything else keep using undici.
 import { connect as netConnect, isIP, type OnReadOpts, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
+import { tls as lazyTls } from '../net/lazy-builtins.js';
 
 /** How a connection is made; http-common.ts derives it from HttpTransferOptions. */
 export interface ConnectSettings {
@@ -118,7 +119,7 @@ class Connection implements GetResponse {
       ALPNProtocols: ['http/1.1'],
       onread,
     };
-    this.socket = tls ? tlsConnect(tlsOptions) : netConnect({ host, port, onread });
+    this.socket = tls ? lazyTls().connect(tlsOptions) : netConnect({ host, port, onread });
     this.timer = setTimeout(
       () => this.fail(new HttpGetError(`connect timeout (${s.connectTimeoutMs} ms)`, 'ERR_CONNECT_TIMEOUT')),
       s.connectTimeoutMs,

@@ -7,11 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { gunzipSync, inflateSync } from 'node:zlib';
+import type { SecureContext } from 'node:tls';
 import { CookieJar } from 'tough-cookie';
+import * as lazy from '../net/lazy-builtins.js';
 import { basicAuthorization, digestAuthorization, parseChallenge, selectChallenge, type Challenge } from './digest.js';
 import { TransportError, type CwmpTransport, type HttpReply } from './types.js';
 
@@ -328,7 +327,7 @@ class HttpSession implements CwmpTransport {
       };
       const abort = (): void => stop('closed');
 
-      const req: ClientRequest = (https ? httpsRequest : httpRequest)({
+      const req: ClientRequest = (https ? lazy.https().request : httpRequest)({
         agent,
         host,
         port: this.target.port || undefined,
@@ -428,8 +427,8 @@ class HttpSession implements CwmpTransport {
     const encoding = (header(res.headers, 'content-encoding') ?? 'identity').trim().toLowerCase();
     try {
       // We never ask for compression, but an ACS may answer in the encoding it likes.
-      if (encoding === 'gzip' || encoding === 'x-gzip') raw = gunzipSync(raw, { maxOutputLength: this.maxBodyBytes });
-      else if (encoding === 'deflate') raw = inflateSync(raw, { maxOutputLength: this.maxBodyBytes });
+      if (encoding === 'gzip' || encoding === 'x-gzip') raw = lazy.zlib().gunzipSync(raw, { maxOutputLength: this.maxBodyBytes });
+      else if (encoding === 'deflate') raw = lazy.zlib().inflateSync(raw, { maxOutputLength: this.maxBodyBytes });
       else if (encoding !== 'identity' && encoding !== '') {
         throw new TransportError('protocol', `the ACS's reply uses an unsupported Content-Encoding "${encoding}"`);
       }
@@ -487,7 +486,7 @@ class HttpSession implements CwmpTransport {
     }
     const secureContext = await this.secureContext();
     if (this.closed) throw closedWhileWaiting();
-    this.agent ??= new HttpsAgent({ ...pool, secureContext, rejectUnauthorized: this.checkCertificate });
+    this.agent ??= new (lazy.https().Agent)({ ...pool, secureContext, rejectUnauthorized: this.checkCertificate });
     return this.agent;
   }
 
@@ -532,7 +531,7 @@ class HttpSession implements CwmpTransport {
     }
     try {
       // OpenSSL picks the CERTIFICATE blocks for `cert` and the key block for `key`.
-      this.tls = createSecureContext({ ca, cert: certAndKey, key: certAndKey, minVersion: 'TLSv1.2' });
+      this.tls = lazy.tls().createSecureContext({ ca, cert: certAndKey, key: certAndKey, minVersion: 'TLSv1.2' });
     } catch (e) {
       throw this.describe(e, undefined);
     }
@@ -774,7 +773,7 @@ function systemCa(): Promise<string[] | undefined> {
     for (const path of SYSTEM_BUNDLES) {
       try {
         const pem = await readFile(path, 'utf8');
-        if (pem.includes('-----BEGIN CERTIFICATE-----')) return [...rootCertificates, pem];
+        if (pem.includes('-----BEGIN CERTIFICATE-----')) return [...lazy.tls().rootCertificates, pem];
       } catch {
         // try the next location
       }

@@ -1,6 +1,7 @@
 // CPU usage from /proc/stat. The kernel only gives tick counters since boot, so usage is a delta
 // between two samples: CpuMeter keeps the previous sample and reports usage since then (or since
 // boot on the very first call, which needs no waiting).
+import { monotonicMs } from '../../../clock.js';
 import { readText } from './fs.js';
 
 export interface CpuTimes {
@@ -65,7 +66,7 @@ export class CpuMeter {
     private readonly root = '/',
     /** Shorter intervals give noisy numbers: within it, the previous answer is repeated. */
     private readonly minIntervalMs = 1000,
-    private readonly clock: () => number = () => performance.now(),
+    private readonly clock: () => number = monotonicMs,
   ) {}
 
   /** Entry 0 is the total ('cpu'), then one per CPU; null if /proc/stat is unreadable. */

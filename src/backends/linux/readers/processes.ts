@@ -96,7 +96,6 @@ export function parseCmdline(buf: string): string {
     .split('\0')
     .filter((s, i, a) => !(s === '' && i === a.length - 1))
     .join(' ')
-    // eslint-disable-next-line no-control-regex
     .replace(/[\t\n\v\f\r]/g, ' ')
     // eslint-disable-next-line no-control-regex
     .replace(/[\x00-\x1f\x7f]/g, '?')
