@@ -374,7 +374,7 @@ export class TransferRunner {
       },
       http,
     );
-    this.log.info({ ...this.describe(e), bytes: main.size, sha256: main.sha256 }, 'file downloaded');
+    this.log.info({ ...this.describe(e), bytes: main.size }, 'file downloaded');
     let files = [main.path];
     if (e.fileType === '1 Firmware Upgrade Image' && (await isManifestFile(main.path))) {
       files = await this.downloadManifestLinks(e, dir, main.path, main.size, signal, connect, http);
@@ -413,15 +413,13 @@ export class TransferRunner {
           nameHint: link.url,
           prefix: String(i + 1).padStart(2, '0'),
           expectedSize: link.size,
+          sha256: link.sha256,
           maxBytes: this.limits.maxDownloadBytes,
           signal,
           connect,
         },
         http,
       );
-      if (link.sha256 && f.sha256 !== link.sha256) {
-        throw new TransferFault(FAULT.corrupted, `checksum mismatch for ${urlForLog(link.url)} (SHA-256 ${f.sha256})`);
-      }
       this.log.info({ ...this.describe(e), file: urlForLog(link.url), bytes: f.size, sha256: f.sha256 }, 'manifest link downloaded');
       files.push(f.path);
     }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { downloadToFile, pathInside, safeLocalName } from '../../src/transfers/http-download.js';
 import { TransferFault } from '../../src/transfers/faults.js';
@@ -23,19 +23,27 @@ async function setup(): Promise<{ srv: FileServer; dir: string }> {
   return { srv: await FileServer.start(), dir: await tempDir('dl') };
 }
 
-test('streams the file to disk (0600) with its SHA-256; FileSize and chunked bodies', async (t) => {
+test('streams the file to disk (0600); FileSize and chunked bodies; an expected SHA-256 is checked', async (t) => {
   const { srv, dir } = await setup();
   t.after(() => srv.close());
   const data = randomBytes(300_000);
   srv.route('/img.bin', { body: data }).route('/chunked.bin', { body: data, chunked: true });
   const f = await downloadToFile({ url: srv.url('/img.bin'), dir, expectedSize: data.length });
   assert.equal(f.size, data.length);
-  assert.equal(f.sha256, sha256(data));
+  assert.equal(f.sha256, undefined, 'nothing hashed when no checksum is expected');
   assert.equal(dirname(f.path), resolve(dir));
   assert.deepEqual(await readFile(f.path), data);
   assert.equal((await stat(f.path)).mode & 0o777, 0o600);
-  const g = await downloadToFile({ url: srv.url('/chunked.bin'), dir, prefix: '02' });
+  const g = await downloadToFile({ url: srv.url('/chunked.bin'), dir, prefix: '02', sha256: sha256(data).toUpperCase() });
   assert.equal(g.sha256, sha256(data));
+  assert.deepEqual(await readFile(g.path), data);
+
+  const wrong = sha256('something else');
+  await assert.rejects(
+    downloadToFile({ url: srv.url('/chunked.bin'), dir, prefix: '03', sha256: wrong }),
+    fault(9018, /checksum mismatch .*SHA-256 [0-9a-f]{64}/),
+  );
+  assert.deepEqual((await readdir(dir)).sort(), [basename(f.path), basename(g.path)].sort(), 'the mismatching file is removed');
 });
 
 test('HTTP errors map to fault codes and leave no file behind', async (t) => {
