@@ -9,5 +9,14 @@ import { setFlagsFromString } from 'node:v8';
 setFlagsFromString('--max-semi-space-size=1');
 setFlagsFromString('--semi-space-growth-factor=1');
 
+// Output piped into a reader that stops early (`tr069-client get Device. | head`): stop quietly, as
+// other command-line tools do, instead of dying on an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const { main } = await import('./program.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,7 @@
 // The `tr069-client` command line (commander). Each command's work lives in its own module; this file
 // only declares the commands, resolves the data dir and maps errors to exit statuses:
 // 0 success, 1 failure, 2 bad usage or bad value (nothing changed).
-import { Command, CommanderError } from 'commander';
+import { requireDependency } from '../cjs.js';
 import { StateFileError } from '../store/durable-file.js';
 import { ENV_DATA_DIR, ENV_DEFAULTS_FILE, resolveDataDir, resolveDefaultsFile } from '../store/paths.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.js';
@@ -11,6 +11,10 @@ import { resetCommand } from './reset.js';
 import { runCommand } from './run.js';
 import { setCommand } from './set.js';
 import { packageVersion } from './version.js';
+
+const { Command, CommanderError } = requireDependency<typeof import('commander')>('commander');
+type Command = import('commander').Command;
+type CommanderError = import('commander').CommanderError;
 
 export interface CliIo {
   out: (text: string) => void;

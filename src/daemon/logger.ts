@@ -2,7 +2,10 @@
 // bodies (only logged with --verbose) go through redactSoap() first.
 import { mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { DestinationStream, Level, Logger } from 'pino';
+import { requireDependency } from '../cjs.js';
+
+const { pino } = requireDependency<typeof import('pino')>('pino');
 
 export type { Logger };
 
@@ -22,15 +25,15 @@ export function createLogger(
   opts: { verbose?: boolean; level?: string; destination?: NodeJS.WritableStream; file?: string } = {},
 ): Logger {
   const level = opts.level ?? (opts.verbose ? 'debug' : 'info');
-  let destination: pino.DestinationStream = (opts.destination as pino.DestinationStream | undefined) ?? pino.destination({ fd: 2, sync: true });
+  let destination: DestinationStream = (opts.destination as DestinationStream | undefined) ?? pino.destination({ fd: 2, sync: true });
   if (opts.file) {
     try {
       mkdirSync(dirname(opts.file), { recursive: true, mode: 0o700 });
       if ((statSync(opts.file, { throwIfNoEntry: false })?.size ?? 0) > MAX_LOG_FILE_BYTES) renameSync(opts.file, opts.file + '.1');
       const file = pino.destination({ dest: opts.file, sync: true, append: true, mode: 0o600 });
       destination = pino.multistream([
-        { stream: destination, level: level as pino.Level },
-        { stream: file, level: level as pino.Level },
+        { stream: destination, level: level as Level },
+        { stream: file, level: level as Level },
       ]);
     } catch {
       // The log file is a convenience for uploads; stderr alone still works.

@@ -3,8 +3,10 @@
 // never lose each other's updates.
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
-import lockfile from 'proper-lockfile';
+import { requireDependency } from '../cjs.js';
+
+const writeFileAtomic = requireDependency<typeof import('write-file-atomic')>('write-file-atomic');
+const lockfile = requireDependency<typeof import('proper-lockfile')>('proper-lockfile');
 
 /** A lock not refreshed for this long belongs to a dead process (holders refresh it every stale/2). */
 const LOCK_STALE_MS = 5000;

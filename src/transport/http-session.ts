@@ -9,8 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import { CookieJar } from 'tough-cookie';
+import { requireDependency } from '../cjs.js';
 import * as lazy from '../net/lazy-builtins.js';
+
+const { CookieJar } = requireDependency<typeof import('tough-cookie')>('tough-cookie');
 import { basicAuthorization, digestAuthorization, parseChallenge, selectChallenge, type Challenge } from './digest.js';
 import { TransportError, type CwmpTransport, type HttpReply } from './types.js';
 

@@ -204,3 +204,22 @@ test('get text output: control characters in a value are escaped, so one paramet
   assert.equal(oneLine('a\nb\r\n\tc\x00\x7f'), 'a\\nb\\r\\n\\tc\\x00\\x7f');
   assert.equal(oneLine('no\\escape of backslash'), 'no\\escape of backslash');
 });
+
+test('output piped into a reader that stops early (| head): exit 0, no EPIPE crash', async () => {
+  const { spawn } = await import('node:child_process');
+  const { pathToFileURL } = await import('node:url');
+  const { CLI_MAIN } = await import('../helpers/cli.js');
+  const dataDir = await mkdtemp(join(tmpdir(), 'tr069-epipe-'));
+  const tsx = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const env = { ...process.env, TR069_DATA_DIR: dataDir };
+  delete env.NODE_TEST_CONTEXT;
+  const child = spawn(process.execPath, ['--import', tsx, CLI_MAIN, 'get', 'Device.'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Read the first chunk, then close our end, as `head -1` does.
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Error/);
+});

@@ -6,11 +6,13 @@
 // the key AddObject gave it) and renames are remembered here — and in `keysFile` when the host
 // gives one, so a re-addressed row keeps its instance number across restarts.
 import { readFileSync } from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
+import { requireDependency } from '../../cjs.js';
 import { resolveDeps, type LinuxDeps } from './deps.js';
 import { BackendError, type ModelBuilder, type Value } from './model-api.js';
 import { isNameserverAddress, ResolvConfEditor, type ResolvLine } from './readers/resolv.js';
 import { asBoolean, ref, T } from './shared.js';
+
+const writeFileAtomic = requireDependency<typeof import('write-file-atomic')>('write-file-atomic');
 
 export interface DnsRow {
   key: string;

@@ -3,7 +3,9 @@
 // the order) survives: "#tr069-client:disabled nameserver 192.0.2.53".
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import writeFileAtomic from 'write-file-atomic';
+import { requireDependency } from '../../../cjs.js';
+
+const writeFileAtomic = requireDependency<typeof import('write-file-atomic')>('write-file-atomic');
 
 export type ResolvLine =
   | { kind: 'server'; address: string; enabled: boolean }
