@@ -301,11 +301,20 @@ const IMPORTS: { name: string; code: string; use?: string }[] = [
     use: UNDICI_GET('{ Client }'),
   },
   {
-    name: "+ import('tough-cookie') + one setCookie/getCookieString",
+    name: "+ require('tough-cookie') (as src/cjs.ts loads it) + one setCookie/getCookieString",
+    code: `${DEEP} const { CookieJar } = req('tough-cookie');`,
+    use: "{ const j = new CookieJar(); await j.setCookie('session=1', 'http://127.0.0.1/'); await j.getCookieString('http://127.0.0.1/'); }",
+  },
+  {
+    name: "+ import('tough-cookie') instead (Node 20's ESM→CJS translation of tldts)",
     code: "const { CookieJar } = await import('tough-cookie');",
     use: "{ const j = new CookieJar(); await j.setCookie('session=1', 'http://127.0.0.1/'); await j.getCookieString('http://127.0.0.1/'); }",
   },
-  { name: "+ import('pino') + one log line", code: "const { pino } = await import('pino');", use: "pino({}, pino.destination({ fd: 2, sync: true })).info('x');" },
+  {
+    name: "+ require('pino') + one log line",
+    code: `${DEEP} const { pino } = req('pino');`,
+    use: "pino({}, pino.destination({ fd: 2, sync: true })).info('x');",
+  },
   { name: '+ the generated TR-181 schema (dist loadSchema())', code: "globalThis.schema = (await import('./dist/src/datamodel/schema.js')).loadSchema();" },
   { name: '+ import of dist/src/cli/program.js (the CLI: commander, settings, store)', code: "await import('./dist/src/cli/program.js');" },
   { name: '+ import of dist/src/daemon/agent.js (all daemon code, not started)', code: "await import('./dist/src/daemon/agent.js');" },

@@ -1,5 +1,5 @@
-// A throw-away copy of the built client (dist/src) in which the bare `tough-cookie`
-// import points at the stand-in in ./slim/, to measure what such a change of dependency would save
+// A throw-away copy of the built client (dist/src) in which the `tough-cookie` dependency
+// (loaded through src/cjs.ts) is replaced by the stand-in in ./slim/, to measure what such a change of dependency would save
 // in the daemon's idle memory. Bench only: the stand-ins cover just what the client calls.
 import { cp, copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,9 +33,9 @@ export async function makeSlimDist(swaps: readonly Swap[]): Promise<SlimDist> {
       for (const rel of IMPORTERS[swap]) {
         const file = join(dir, 'dist', 'src', rel);
         const text = await readFile(file, 'utf8');
-        const from = `from '${swap}';`;
-        if (!text.includes(from)) throw new Error(`${rel} no longer imports ${swap}: update bench/helpers/slim-dist.ts`);
-        await writeFile(file, text.replaceAll(from, `from '${target}';`));
+        const from = `requireDependency('${swap}')`; // src/cjs.ts
+        if (!text.includes(from)) throw new Error(`${rel} no longer loads ${swap}: update bench/helpers/slim-dist.ts`);
+        await writeFile(file, text.replaceAll(from, `(await import('${target}'))`));
       }
     }
     return { main: join(dir, 'dist', 'src', 'cli', 'main.js'), remove: () => rm(dir, { recursive: true, force: true }) };

@@ -211,7 +211,7 @@ test('output piped into a reader that stops early (| head): exit 0, no EPIPE cra
   const { CLI_MAIN } = await import('../helpers/cli.js');
   const dataDir = await mkdtemp(join(tmpdir(), 'tr069-epipe-'));
   const tsx = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-  const env = { ...process.env, TR069_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, TR069_DATA_DIR: dataDir };
   delete env.NODE_TEST_CONTEXT;
   const child = spawn(process.execPath, ['--import', tsx, CLI_MAIN, 'get', 'Device.'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
