@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 
 const load = createRequire(import.meta.url);
 
-/** `require(id)`, typed by the caller: `requireDependency<typeof import('pino')>('pino')`. */
+/** `require(id)` (a package or a built-in), typed by the caller: `requireDependency<typeof import('pino')>('pino')`. */
 export function requireDependency<T>(id: string): T {
   return load(id) as T;
 }
