@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import type { ParameterInfo, ParameterValue } from '../../src/cwmp/types.js';
 import { runCli } from '../helpers/cli.js';
 import { expect, expectFault, startHarness, type Harness } from './harness.js';
@@ -212,7 +213,9 @@ test('tr069-client get prints values computed locally, next to the running daemo
   const marker = `marker-${process.pid}`;
   const child = spawn(process.execPath, ['-e', `setTimeout(() => {}, 60000)\n// ${marker}\n\t// second line`], { stdio: 'ignore' });
   try {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 100 && !(await readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => '')).includes(marker); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // until the child has exec'd
+    }
     const r = await runCli(['get', 'Device.DeviceInfo.'], { dataDir: h.dataDir });
     assert.equal(r.code, 0, r.stderr);
     checkDeviceInfoOutput(r.stdout, marker);
