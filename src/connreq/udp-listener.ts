@@ -43,6 +43,14 @@ export interface UdpConnectionRequestListenerOptions {
   getCredentials: () => Credentials;
   /** Called once per accepted request (duplicates are not accepted). Must not throw; errors are logged. */
   onConnectionRequest: () => void;
+  /**
+   * The highest `ts` of a correctly signed request seen by an earlier listener (a previous run):
+   * requests at or below it are replays. Keep it with `onReplayFloor`, so a restart does not reopen
+   * the clock-skew window to messages captured before it.
+   */
+  replayFloor?: number;
+  /** Called when a correctly signed request raises the replay floor (to persist it). Must not throw. */
+  onReplayFloor?: (ts: number) => void;
   log?: ConnreqLogger;
   limits?: Partial<UdpListenerLimits>;
   /** Run a STUN client on this socket (STUNEnable). */
@@ -157,8 +165,10 @@ export async function startUdpConnectionRequestListener(
     stun: 0,
     dropped: { tooLarge: 0, malformed: 0, noCredentials: 0, username: 0, signature: 0, clockSkew: 0, old: 0, duplicate: 0, rateLimited: 0 },
   };
-  // Replay state, updated only by correctly signed requests (forgeries must not move it).
-  let lastTs = -1;
+  // Replay state, updated only by correctly signed requests (forgeries must not move it). The ids
+  // accepted at a floor inherited from a previous run are unknown: all of them count as seen.
+  let lastTs = opts.replayFloor ?? -1;
+  let allSeenAtLastTs = opts.replayFloor !== undefined;
   const seenIds = new Set<string>();
   let closed = false;
 
@@ -205,10 +215,16 @@ export async function startUdpConnectionRequestListener(
       return drop('clockSkew');
     }
     if (ts < lastTs) return drop('old');
-    if (ts === lastTs && seenIds.has(cr.id)) return drop('duplicate');
+    if (ts === lastTs && (allSeenAtLastTs || seenIds.has(cr.id))) return drop('duplicate');
     if (ts > lastTs) {
       lastTs = ts;
+      allSeenAtLastTs = false;
       seenIds.clear();
+      try {
+        opts.onReplayFloor?.(ts);
+      } catch (err) {
+        log.warn({ err: String(err) }, 'replay floor callback failed');
+      }
     }
     seenIds.add(cr.id);
     if (seenIds.size > MAX_SEEN_IDS) seenIds.delete(seenIds.values().next().value as string);

@@ -23,6 +23,8 @@ export interface AgentState {
   connectionRequestPath: string;
   /** End of the last successful session (ms since epoch), for the RouterOS-style periodic timer. */
   lastSuccessAt: number | null;
+  /** Highest `ts` of a correctly signed UDP connection request: older ones are replays, even after a restart. */
+  udpReplayFloor: number | null;
 }
 
 export function newAgentState(): AgentState {
@@ -34,6 +36,7 @@ export function newAgentState(): AgentState {
     scheduledInforms: [],
     connectionRequestPath: randomBytes(12).toString('hex'),
     lastSuccessAt: null,
+    udpReplayFloor: null,
   };
 }
 
@@ -66,6 +69,7 @@ function checkAgentState(raw: unknown): AgentState {
     s.connectionRequestPath = r.connectionRequestPath;
   }
   if (typeof r.lastSuccessAt === 'number') s.lastSuccessAt = r.lastSuccessAt;
+  if (typeof r.udpReplayFloor === 'number' && Number.isFinite(r.udpReplayFloor)) s.udpReplayFloor = r.udpReplayFloor;
   return s;
 }
 

@@ -30,6 +30,9 @@ export class ConnectionRequests {
   private binding: StunBinding | undefined;
   /** The write of the 6 CONNECTION REQUEST event in flight, if any (see accepted()). */
   private queueing: Promise<void> | undefined;
+  /** Highest UDP replay floor seen, and the write that is persisting it. */
+  private replayFloor: number | undefined;
+  private savingFloor: Promise<void> | undefined;
   /** apply() and close() run one at a time: two overlapping restarts would both bind the port. */
   private changes: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -116,6 +119,8 @@ export class ConnectionRequests {
             address: s['connection-request-address'],
             getCredentials: () => this.credentials(),
             onConnectionRequest: () => this.accepted('udp'),
+            replayFloor: this.agent.state.udpReplayFloor ?? undefined,
+            onReplayFloor: (ts) => this.saveReplayFloor(ts),
             log: this.agent.log,
             stun:
               s['stun-enabled'] && stunServer
@@ -208,6 +213,22 @@ export class ConnectionRequests {
    * write per request would put dozens of writers on the state file's lock during a burst; the
    * losers got ELOCKED, and the unhandled rejection took the daemon down.
    */
+  /** Persists the UDP replay floor; a burst collapses into one write of the highest value. */
+  private saveReplayFloor(ts: number): void {
+    this.replayFloor = Math.max(this.replayFloor ?? ts, ts);
+    if (this.savingFloor) return;
+    this.savingFloor = (async () => {
+      while (this.replayFloor !== undefined && this.replayFloor > (this.agent.state.udpReplayFloor ?? -1)) {
+        const floor = this.replayFloor;
+        await this.agent.saveState((s) => ({ ...s, udpReplayFloor: Math.max(s.udpReplayFloor ?? -1, floor) }));
+      }
+    })()
+      .catch((err: unknown) => this.agent.log.error({ err }, 'cannot save the UDP connection-request replay floor'))
+      .finally(() => {
+        this.savingFloor = undefined;
+      });
+  }
+
   private accepted(via: 'http' | 'udp'): void {
     if (this.agent.status() !== 'running') return;
     this.agent.log.info({ via }, 'connection request accepted');

@@ -127,6 +127,27 @@ test('a replay of an accepted datagram after newer ones is dropped', () =>
     assert.equal(listener.counters.dropped.old, 1);
   }));
 
+test('a replay floor from a previous run: at or below it is dropped, above it accepted and reported', async () => {
+  const now = Math.trunc(Date.now() / 1000);
+  const floors: number[] = [];
+  await withListener(
+    async ({ listener, calls, send }) => {
+      await send(genieacsDatagram(listener.port, { ts: now, id: 1 })); // same second: ids unknown, a replay
+      await send(genieacsDatagram(listener.port, { ts: now - 1, id: 2 }));
+      await send(genieacsDatagram(listener.port, { ts: now + 1, id: 3, password: 'forged' }));
+      await seen(listener, 3);
+      assert.equal(calls.n, 0);
+      assert.deepEqual(floors, [], 'neither replays nor forgeries move the floor');
+      await send(genieacsDatagram(listener.port, { ts: now + 1, id: 4 }));
+      await send(genieacsDatagram(listener.port, { ts: now + 1, id: 5 }));
+      await seen(listener, 5);
+      assert.equal(calls.n, 2);
+      assert.deepEqual(floors, [now + 1], 'reported once per new second');
+    },
+    { replayFloor: now, onReplayFloor: (ts) => floors.push(ts) },
+  );
+});
+
 test('the RFC spelling (/? and URL-encoded un) is accepted too', () =>
   withListener(async ({ listener, calls, send }) => {
     const ts = Math.trunc(Date.now() / 1000);

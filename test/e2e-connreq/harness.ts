@@ -54,6 +54,8 @@ export interface CrHarness {
   /** `tr069-client <args>` on the daemon's data dir; fails the test on a non-zero exit. */
   cli(...args: string[]): Promise<string>;
   logTail(): string;
+  /** Stops the daemon (SIGTERM) and starts it again on the same data dir; waits for its boot session. */
+  restart(): Promise<void>;
 }
 
 export interface CrTestOptions {
@@ -128,6 +130,14 @@ export async function crTest(fn: (h: CrHarness) => Promise<void>, opts: CrTestOp
       return r.stdout;
     },
     logTail: () => daemon?.log().slice(-4000) ?? '',
+    async restart() {
+      await stopBounded(daemon!);
+      const n = acs.sessions.length;
+      daemon = await startDaemon({ dataDir });
+      const { session } = await h.sessionStarted(n + 1);
+      await h.idle();
+      assert.equal(session.state, 'ended', `the boot session after the restart ended cleanly (${session.failure ?? ''})`);
+    },
   };
   try {
     daemon = await startDaemon({

@@ -52,6 +52,29 @@ test('UDP: a signed datagram (3 copies) starts one session; replayed and forged 
   );
 });
 
+test('UDP: a request accepted before a restart is still a replay after it', async () => {
+  const udpPort = await freeUdpPort();
+  await crTest(
+    async (h) => {
+      const valid = udpRequest(udpPort);
+      await sendUdp(udpPort, valid.text, 1);
+      await h.sessionStarted(2);
+      await h.idle();
+      await h.restart();
+      // Replays of the accepted request (same ts) and of an older one: nothing.
+      await sendUdp(udpPort, valid.text, 2);
+      await sendUdp(udpPort, udpRequest(udpPort, { ts: valid.ts - 5 }).text, 2);
+      await h.assertNoNewSession('after replaying, to the restarted daemon, a request accepted before the restart');
+      // A newer one works.
+      const n = h.acs.sessions.length;
+      await sendUdp(udpPort, udpRequest(udpPort, { ts: valid.ts + 1 }).text, 1);
+      const { session } = await h.sessionStarted(n + 1);
+      assert.deepEqual(eventsOf(session.inform), [CR_EVENT]);
+    },
+    { settings: { 'udp-connection-request-port': udpPort } },
+  );
+});
+
 /** Connection requests the daemon accepted over UDP, from its log. */
 function udpAccepted(log: string): number {
   return log.split('\n').filter((l) => l.includes('"via":"udp"') && l.includes('connection request accepted')).length;
