@@ -7,17 +7,19 @@ import { setFlagsFromString } from 'node:v8';
 // GetParameterValues("Device.") session's time within noise). Set before the rest of the program is
 // loaded, so start-up allocations do not grow it first. Only for `run`: V8 reports a flag it does not
 // know on stdout, which must stay clean for `print --json` whatever Node version runs us.
-if (process.argv.slice(2).includes('run')) {
+const daemon = process.argv.slice(2).includes('run');
+if (daemon) {
   setFlagsFromString('--max-semi-space-size=1');
   setFlagsFromString('--semi-space-growth-factor=1');
 }
 
-// Output piped into a reader that stops early (`tr069-client get Device. | head`): stop quietly, as
-// other command-line tools do, instead of dying on an unhandled EPIPE.
+// Output piped into a reader that stops early (`tr069-client get Device. | head`): a command stops
+// quietly, as other command-line tools do, instead of dying on an unhandled EPIPE. The daemon keeps
+// running when its console goes away (it still logs to <data-dir>/client.log).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
-    process.exit(process.exitCode ?? 0);
+    if (!daemon) process.exit(process.exitCode ?? 0);
   });
 }
 
