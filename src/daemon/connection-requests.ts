@@ -30,9 +30,6 @@ export class ConnectionRequests {
   private binding: StunBinding | undefined;
   /** The write of the 6 CONNECTION REQUEST event in flight, if any (see accepted()). */
   private queueing: Promise<void> | undefined;
-  /** Highest UDP replay floor seen, and the write that is persisting it. */
-  private replayFloor: number | undefined;
-  private savingFloor: Promise<void> | undefined;
   /** apply() and close() run one at a time: two overlapping restarts would both bind the port. */
   private changes: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -213,20 +210,11 @@ export class ConnectionRequests {
    * write per request would put dozens of writers on the state file's lock during a burst; the
    * losers got ELOCKED, and the unhandled rejection took the daemon down.
    */
-  /** Persists the UDP replay floor; a burst collapses into one write of the highest value. */
+  /** Persists the UDP replay floor. It rises at most once a second (a new signed `ts`), so one write each. */
   private saveReplayFloor(ts: number): void {
-    this.replayFloor = Math.max(this.replayFloor ?? ts, ts);
-    if (this.savingFloor) return;
-    this.savingFloor = (async () => {
-      while (this.replayFloor !== undefined && this.replayFloor > (this.agent.state.udpReplayFloor ?? -1)) {
-        const floor = this.replayFloor;
-        await this.agent.saveState((s) => ({ ...s, udpReplayFloor: Math.max(s.udpReplayFloor ?? -1, floor) }));
-      }
-    })()
-      .catch((err: unknown) => this.agent.log.error({ err }, 'cannot save the UDP connection-request replay floor'))
-      .finally(() => {
-        this.savingFloor = undefined;
-      });
+    this.agent
+      .saveState((s) => ({ ...s, udpReplayFloor: Math.max(s.udpReplayFloor ?? -1, ts) }))
+      .catch((err: unknown) => this.agent.log.error({ err }, 'cannot save the UDP connection-request replay floor'));
   }
 
   private accepted(via: 'http' | 'udp'): void {
